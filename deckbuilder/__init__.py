@@ -1,0 +1,1 @@
+"""atlas-anki deck builder: the Atlas curriculum as Anki decks."""

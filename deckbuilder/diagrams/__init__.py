@@ -1,0 +1,1 @@
+"""Diagram cards: Mermaid rendering, image occlusion and speed-draw notes."""

@@ -1,0 +1,17 @@
+"""The frozen note types, by key."""
+
+from __future__ import annotations
+
+from deckbuilder.notetypes.spec import NoteTypeSpec, Template
+
+REGISTRY: dict[str, NoteTypeSpec] = {}
+
+
+def register(spec: NoteTypeSpec) -> NoteTypeSpec:
+    if spec.key in REGISTRY:
+        raise ValueError(f"note type key {spec.key!r} registered twice")
+    REGISTRY[spec.key] = spec
+    return spec
+
+
+__all__ = ["REGISTRY", "NoteTypeSpec", "Template", "register"]
