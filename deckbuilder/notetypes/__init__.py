@@ -15,3 +15,6 @@ def register(spec: NoteTypeSpec) -> NoteTypeSpec:
 
 
 __all__ = ["REGISTRY", "NoteTypeSpec", "Template", "register"]
+
+# The note types register themselves on import.
+from deckbuilder.notetypes import cloze, mcq, qa  # noqa: E402,F401

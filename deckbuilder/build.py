@@ -1,0 +1,142 @@
+"""The build: sources in, notes assembled, one package out. No click here."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from deckbuilder import text
+from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
+from deckbuilder.core.model import LEVELS, Curriculum
+from deckbuilder.core.notes import NoteSpec, deck_name
+from deckbuilder.core.problems import Problem, as_errors
+from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
+from deckbuilder.errors import SourceError
+from deckbuilder.loader import display_path, load_curriculum, source_time
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CARDS = PROJECT_DIR / "cards"
+DEFAULT_MEDIA = PROJECT_DIR / "media"
+PACKAGE_NAME = "atlas-distributed-systems.apkg"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    cards_dir: Path = DEFAULT_CARDS
+    media_dir: Path = DEFAULT_MEDIA
+    out_dir: Path = Path("build")
+    path: str = "intensive"
+    check: bool = False
+    strict: bool = False
+    diagrams: bool = True
+    atlas_dir: Path | None = None
+    diagram_options: DiagramOptions = field(default_factory=DiagramOptions)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    curriculum: Curriculum
+    notes: tuple[NoteSpec, ...]
+    warnings: tuple[Problem, ...]
+    diagrams: DiagramBuild | None
+    out_path: Path | None  # None with --check
+
+    def summary(self) -> str:
+        by_level: Counter[str] = Counter()
+        for topic in self.curriculum.topics:
+            by_level.update(topic.count_by_level())
+        by_type = Counter(note.notetype for note in self.notes)
+        lines = [
+            f"topics: {len(self.curriculum.topics)}, questions: {self.curriculum.question_count}, notes: {len(self.notes)}",
+            "by level: " + ", ".join(f"{lvl} {by_level[lvl]}" for lvl in LEVELS),
+            "by note type: " + ", ".join(f"{key} {n}" for key, n in sorted(by_type.items())),
+        ]
+        if self.diagrams is not None:
+            d = self.diagrams
+            lines.append(f"diagrams: {d.blocks_rendered}/{d.blocks_total} blocks rendered, {len(d.failures)} failed, "
+                         f"{len(d.repairs)} repaired")
+        lines.append(f"warnings: {len(self.warnings)}")
+        lines += [f"  {w}" for w in self.warnings]
+        if self.out_path is not None:
+            lines.append(f"wrote {display_path(self.out_path)}")
+        else:
+            lines.append("checked: no package written (--check)")
+        return "\n".join(lines)
+
+
+def build(settings: BuildSettings) -> BuildResult:
+    """Load, validate, assemble and (unless ``check``) write the package.
+
+    Raises :class:`SourceError` listing every error; with ``strict`` warnings and diagram
+    failures are errors too. Nothing is written when anything is raised.
+    """
+    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, dict(settings.environ))
+    if settings.strict and warnings:
+        raise SourceError(as_errors(warnings))
+    renderer = TextRenderer(block=text.to_html, inline=text.to_inline_html)
+    notes = question_notes(curriculum, settings.path, renderer)
+    diagrams = None
+    if settings.diagrams and (settings.atlas_dir is not None or any(t.diagrams for t in curriculum.topics)):
+        diagrams = _diagram_notes(curriculum, settings)
+        failures = [Problem(f.page, f.line, "diagram", f"Mermaid could not render it: {f.message}",
+                            "fix the diagram source (or drop --strict to skip it)") for f in diagrams.failures]
+        extra = [Problem("build", 0, "diagrams", w, "see the message", "warning") for w in diagrams.warnings]
+        if settings.strict and (failures or extra):
+            raise SourceError(failures + as_errors(extra))
+        warnings = warnings + [Problem(p.file, p.line, p.item, p.message, p.fix, "warning") for p in failures] + extra
+        notes = notes + list(diagrams.notes)
+    out_path = None
+    if not settings.check:
+        from deckbuilder.writer import write_package  # genanki only when writing
+
+        out_path = write_package(notes, settings.out_dir / PACKAGE_NAME, build_time(notes, settings.environ))
+    return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path)
+
+
+def build_time(notes: list[NoteSpec], environ: Mapping[str, str]) -> int:
+    """The package's time: SOURCE_DATE_EPOCH, or the newest of the notes and note type sources.
+
+    Note types count as sources: a changed template yields a newer model time, so Anki
+    updates the templates on import.
+    """
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        return int(epoch)
+    notetype_dir = Path(__file__).resolve().parent / "notetypes"
+    times = [note.mtime for note in notes] + [int(p.stat().st_mtime) for p in notetype_dir.iterdir() if p.is_file()]
+    return max(times)
+
+
+def own_diagrams(curriculum: Curriculum, settings: BuildSettings) -> list[OwnDiagram]:
+    result = []
+    for topic in curriculum.topics:
+        for name in topic.diagrams:
+            path = settings.media_dir / name
+            result.append(OwnDiagram(
+                topic_id=topic.id,
+                topic_title=topic.title,
+                phase=topic.phase,
+                category=topic.category,
+                reference_week=topic.reference_week,
+                deck=deck_name(topic.subdeck),
+                tags=topic_tags(curriculum, topic, settings.path),
+                path=path,
+                mtime=source_time(path, dict(settings.environ)),
+            ))
+    return result
+
+
+def _diagram_notes(curriculum: Curriculum, settings: BuildSettings) -> DiagramBuild:
+    from deckbuilder.diagrams import build_diagram_notes  # the browser only when needed
+
+    return build_diagram_notes(
+        plan=curriculum.plan,
+        path=settings.path,
+        atlas_dir=settings.atlas_dir,
+        own_diagrams=own_diagrams(curriculum, settings),
+        options=settings.diagram_options,
+    )

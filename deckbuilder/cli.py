@@ -1,0 +1,88 @@
+"""``build-deck``: the command line over :mod:`deckbuilder.build`. Parse, call, report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from deckbuilder.build import DEFAULT_CARDS, DEFAULT_MEDIA, BuildSettings, build
+from deckbuilder.core.plan import PATH_NAMES
+from deckbuilder.diagrams.api import DiagramOptions
+from deckbuilder.errors import DeckBuilderError, SourceError
+
+EPILOG = """\b
+Examples:
+  build-deck                          the default deck into build/
+  build-deck --path balanced          week tags for the 32-week path
+  build-deck --check --strict         validate cards/ only, warnings are errors
+  build-deck --atlas ~/src/DS         add diagram cards from a DS checkout
+  build-deck --atlas ~/src/DS --io native --blocks all
+
+\b
+Environment:
+  SOURCE_DATE_EPOCH   note and package time (reproducible builds); default:
+                      each source file's modification time
+  ATLAS_ANKI_CACHE    render cache directory (same as --cache-dir)
+"""
+
+
+@click.command(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--cards", "cards_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CARDS,
+              show_default="the project's cards/", help="Folder of the YAML sources (plan.yaml and topic files).")
+@click.option("--media", "media_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_MEDIA,
+              show_default="the project's media/", help="Folder of the Mermaid diagrams the topics name.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Where to write atlas-distributed-systems.apkg.")
+@click.option("--path", "study_path", type=click.Choice(PATH_NAMES), default="intensive", show_default=True,
+              help="Study path whose week numbers go into the atlas::week:: tags.")
+@click.option("--check", is_flag=True, help="Validate only; write nothing.")
+@click.option("--strict", is_flag=True, help="Treat warnings (mix below minimum, diagrams that fail) as errors.")
+@click.option("--atlas", "atlas_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A DS checkout: add occlusion and speed-draw cards for its diagram pages.")
+@click.option("--no-diagrams", is_flag=True, help="Skip diagram cards (no browser needed).")
+@click.option("--io", "io_format", type=click.Choice(["overlay", "native"]), default="overlay", show_default=True,
+              help="Occlusion cards as overlays (any Anki) or Anki's native image occlusion (Anki >= 23.10).")
+@click.option("--mode", type=click.Choice(["hide-all-guess-one", "hide-one-guess-one"]),
+              default="hide-all-guess-one", show_default=True, help="Occlusion mode.")
+@click.option("--unit", type=click.Choice(["node", "subgraph"]), default="node", show_default=True,
+              help="What one occlusion card asks for.")
+@click.option("--blocks", type=click.Choice(["main", "all"]), default="main", show_default=True,
+              help="Occlude each page's main diagram, or every diagram.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Parallel browser pages.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ATLAS_ANKI_CACHE",
+              help="Render cache.  [default: the user cache dir]")
+@click.option("-v", "--verbose", is_flag=True, help="List every repair made to a diagram.")
+def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check: bool, strict: bool,
+         atlas_dir: Path | None, no_diagrams: bool, io_format: str, mode: str, unit: str, blocks: str,
+         jobs: int, cache_dir: Path | None, verbose: bool) -> None:
+    """Build the Atlas Anki deck from cards/ (and a DS checkout with --atlas).
+
+    Every note keeps its identity across rebuilds (its GUID comes from the id in its source),
+    so re-importing an updated deck updates notes in place and keeps every review.
+    A summary goes to stderr; on errors nothing is written and the exit code is 1.
+    """
+    settings = BuildSettings(
+        cards_dir=cards_dir,
+        media_dir=media_dir,
+        out_dir=out_dir,
+        path=study_path,
+        check=check,
+        strict=strict,
+        diagrams=not no_diagrams,
+        atlas_dir=atlas_dir,
+        diagram_options=DiagramOptions(io=io_format, mode=mode, unit=unit, blocks=blocks, jobs=jobs,  # type: ignore[arg-type]
+                                       cache_dir=cache_dir, verbose=verbose),
+        environ=dict(os.environ),
+    )
+    try:
+        result = build(settings)
+    except SourceError as exc:
+        click.echo(f"build-deck: {exc}", err=True)
+        click.echo("nothing written", err=True)
+        raise SystemExit(1) from None
+    except DeckBuilderError as exc:
+        click.echo(f"build-deck: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(result.summary(), err=True)

@@ -1,0 +1,98 @@
+"""Questions to notes: which note type, which fields, which deck and tags.
+
+Pure: text rendering (Markdown to HTML) is passed in, so this module does no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Callable
+
+from deckbuilder.core.model import Cloze, Curriculum, MultipleChoice, Prompted, Question, Topic
+from deckbuilder.core.notes import NoteSpec, deck_name
+from deckbuilder.core.tags import card_tag, kr_tag, level_tag, ordered, plan_tags, topic_tag
+
+Render = Callable[[str], str]
+
+LETTERS = "ABCDEFGHIJ"
+
+
+@dataclass(frozen=True)
+class TextRenderer:
+    block: Render  # Markdown to HTML (paragraphs, lists)
+    inline: Render  # Markdown to inline HTML (options, key points)
+
+
+def topic_tags(curriculum: Curriculum, topic: Topic, path: str) -> tuple[str, ...]:
+    """The tags every note of a topic carries."""
+    return (
+        plan_tags(curriculum.plan, phase=topic.phase, reference_week=topic.reference_week, path=path,
+                  category=topic.category)
+        + (topic_tag(topic.id),)
+        + tuple(kr_tag(kr) for kr in topic.key_results)
+        + topic.tags
+    )
+
+
+def question_notes(curriculum: Curriculum, path: str, text: TextRenderer) -> list[NoteSpec]:
+    notes: list[NoteSpec] = []
+    for topic in curriculum.topics:
+        base_tags = topic_tags(curriculum, topic, path)
+        deck = deck_name(topic.subdeck)
+        for question in topic.questions:
+            notes.append(question_note(topic, question, deck, base_tags, text))
+    return notes
+
+
+def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ...], text: TextRenderer) -> NoteSpec:
+    common = {
+        "Id": html.escape(q.id),
+        "Topic": html.escape(topic.title),
+        "Explanation": text.block(q.explanation),
+        "Source": text.inline(q.source),
+        "Extra": "",
+    }
+    if isinstance(q, MultipleChoice):
+        kind = "mcq"
+        fields = {
+            **common,
+            "Stem": text.block(q.stem),
+            "Options": options_html(q, text.inline, reveal=False),
+            "OptionsRevealed": options_html(q, text.inline, reveal=True),
+            "Correct": ", ".join(LETTERS[i] for i in q.correct),
+        }
+    elif isinstance(q, Cloze):
+        kind = "cloze"
+        fields = {**common, "Text": text.block(q.text)}
+    else:
+        kind = "qa"
+        fields = {
+            **common,
+            "Level": q.level,
+            "Prompt": text.block(q.prompt),
+            "Answer": text.block(q.answer),
+            "KeyPoints": key_points_html(q, text.inline),
+        }
+    tags = ordered(base_tags + (level_tag(q.level), card_tag(kind)) + q.tags)
+    return NoteSpec(notetype=kind, uid=q.id, deck=deck, fields=fields, tags=tags, mtime=topic.mtime)
+
+
+def options_html(q: MultipleChoice, inline: Render, *, reveal: bool) -> str:
+    items = []
+    for index, option in enumerate(q.options):
+        letter = LETTERS[index]
+        css = ""
+        mark = ""
+        if reveal:
+            correct = index in q.correct
+            css = ' class="correct"' if correct else ' class="wrong"'
+            mark = '<span class="mark">✓</span>' if correct else ""
+        items.append(f'<li{css}><span class="letter">{letter}</span><span>{inline(option)}</span>{mark}</li>')
+    return '<ol class="atlas-options">' + "".join(items) + "</ol>"
+
+
+def key_points_html(q: Prompted, inline: Render) -> str:
+    if not q.key_points:
+        return ""
+    return "<ul>" + "".join(f"<li>{inline(point)}</li>" for point in q.key_points) + "</ul>"
