@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +15,7 @@ from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.problems import Problem, as_errors
+from deckbuilder.core.stamps import Stamps, restamp
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
 from deckbuilder.errors import SourceError
 from deckbuilder.loader import display_path, load_curriculum, source_time
@@ -21,6 +24,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CARDS = PROJECT_DIR / "cards"
 DEFAULT_MEDIA = PROJECT_DIR / "media"
 PACKAGE_NAME = "atlas-distributed-systems.apkg"
+STAMPS_NAME = "atlas-distributed-systems.stamps.json"  # per-note content digest and time, see core/stamps.py
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,16 @@ def build(settings: BuildSettings) -> BuildResult:
     if not settings.check:
         from deckbuilder.writer import write_package  # genanki only when writing
 
+        stamps_path = settings.out_dir / STAMPS_NAME
+        reproducible = bool(settings.environ.get("SOURCE_DATE_EPOCH", "").strip())
+        stamps: dict = {}
+        if not reproducible:
+            previous, problem = read_stamps(stamps_path)
+            warnings = warnings + ([problem] if problem else [])
+            notes, stamps = restamp(notes, previous)
         out_path = write_package(notes, settings.out_dir / PACKAGE_NAME, build_time(notes, settings.environ))
+        if not reproducible:
+            write_stamps(stamps_path, stamps)
     return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path)
 
 
@@ -140,3 +153,28 @@ def _diagram_notes(curriculum: Curriculum, settings: BuildSettings) -> DiagramBu
         own_diagrams=own_diagrams(curriculum, settings),
         options=settings.diagram_options,
     )
+
+
+def read_stamps(path: Path) -> tuple[Stamps, Problem | None]:
+    """The previous build's note stamps; none (and a warning) when the file is unreadable."""
+    if not path.is_file():
+        return {}, None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {uid: (str(v[0]), int(v[1])) for uid, v in data["notes"].items()}, None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        return {}, Problem(display_path(path), 0, "stamps", f"ignored, it does not parse ({exc})",
+                           "delete it; notes then take their source files' times", "warning")
+
+
+def write_stamps(path: Path, stamps: Stamps) -> None:
+    body = json.dumps({"version": 1, "notes": {uid: list(v) for uid, v in sorted(stamps.items())}},
+                      indent=0, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

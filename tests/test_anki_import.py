@@ -173,3 +173,30 @@ def test_round_trip_keeps_identity_history_and_scheduling(cards: Path, tmp_path:
     assert "typo-fixed" in note.tags
     assert col.db.all("select * from revlog order by id") == revlog
     assert col.db.all("select id, type, queue, due, ivl, factor, reps, lapses, left from cards order by id") == scheduling
+
+
+def test_rebuild_updates_only_the_edited_note_and_keeps_other_notes_tags(cards: Path, tmp_path: Path, collection) -> None:
+    col = collection
+    out = tmp_path / "out"
+    import_package(col, build_deck(cards, out))
+    other = col.get_note(col.find_notes("Id:fq-rcl-05")[0])
+    other.tags.append("my-own-tag")
+    col.update_note(other)
+
+    path = cards / "topics" / "queues.yaml"
+    path.write_text(path.read_text().replace("What is recall question 4?", "What is recall question four?"))
+    later = int(path.stat().st_mtime) + 60
+    os.utime(path, (later, later))
+    log = import_package(col, build_deck(cards, out)).log
+
+    assert [n.fields[0] for n in log.updated] == ["fq-rcl-04"]
+    assert "my-own-tag" in col.get_note(other.id).tags
+    assert col.get_note(col.find_notes("Id:fq-rcl-04")[0]).mod == later
+
+
+def test_unchanged_rebuild_in_place_is_byte_identical(cards: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build_deck(cards, out).read_bytes()
+    stamps = (out / "atlas-distributed-systems.stamps.json").read_text()
+    assert build_deck(cards, out).read_bytes() == first
+    assert (out / "atlas-distributed-systems.stamps.json").read_text() == stamps
