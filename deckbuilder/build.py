@@ -15,7 +15,7 @@ from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.problems import Problem, as_errors
-from deckbuilder.core.stamps import Stamps, restamp
+from deckbuilder.core.stamps import Stamps, content_digest, restamp
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
 from deckbuilder.errors import SourceError
 from deckbuilder.loader import display_path, load_curriculum, source_time
@@ -38,6 +38,7 @@ class BuildSettings:
     diagrams: bool = True
     atlas_dir: Path | None = None
     diagram_options: DiagramOptions = field(default_factory=DiagramOptions)
+    cache_dir: Path | None = None  # parsed-source cache; None: parse every file every time
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -78,11 +79,11 @@ def build(settings: BuildSettings) -> BuildResult:
     Raises :class:`SourceError` listing every error; with ``strict`` warnings and diagram
     failures are errors too. Nothing is written when anything is raised.
     """
-    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, dict(settings.environ))
+    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, dict(settings.environ),
+                                           cache_dir=settings.cache_dir)
     if settings.strict and warnings:
         raise SourceError(as_errors(warnings))
-    renderer = TextRenderer(block=text.to_html, inline=text.to_inline_html)
-    notes = question_notes(curriculum, settings.path, renderer)
+    notes, digests = _question_notes(curriculum, settings)
     diagrams = None
     if settings.diagrams and (settings.atlas_dir is not None or any(t.diagrams for t in curriculum.topics)):
         diagrams = _diagram_notes(curriculum, settings)
@@ -103,11 +104,37 @@ def build(settings: BuildSettings) -> BuildResult:
         if not reproducible:
             previous, problem = read_stamps(stamps_path)
             warnings = warnings + ([problem] if problem else [])
-            notes, stamps = restamp(notes, previous)
+            notes, stamps = restamp(notes, previous, digests)
         out_path = write_package(notes, settings.out_dir / PACKAGE_NAME, build_time(notes, settings.environ))
         if not reproducible:
             write_stamps(stamps_path, stamps)
     return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path)
+
+
+def _question_notes(curriculum: Curriculum, settings: BuildSettings) -> tuple[list[NoteSpec], dict[str, str]]:
+    """Every question's note and, where known, its content digest.
+
+    With a cache dir, the notes of a topic whose source is unchanged are reused, digests too.
+    """
+    renderer = TextRenderer(block=text.to_html, inline=text.to_inline_html)
+    if settings.cache_dir is None:
+        return question_notes(curriculum, settings.path, renderer), {}
+    from deckbuilder.picklecache import PickleCache, code_digest
+
+    salt = code_digest("core/assemble.py", "core/tags.py", "core/notes.py", "core/stamps.py", "text.py")
+    cache = PickleCache(settings.cache_dir, "notes", salt + repr(curriculum.plan).encode())
+    notes: list[NoteSpec] = []
+    digests: dict[str, str] = {}
+    for topic in curriculum.topics:
+        key = f"{topic.digest}\0{settings.path}"
+        cached = cache.get(key)
+        if cached is None:
+            topic_notes = question_notes(Curriculum(curriculum.plan, (topic,)), settings.path, renderer)
+            cached = (topic_notes, {n.uid: content_digest(n) for n in topic_notes})
+            cache.put(key, cached)
+        notes.extend(cached[0])
+        digests.update(cached[1])
+    return notes, digests
 
 
 def build_time(notes: list[NoteSpec], environ: Mapping[str, str]) -> int:
@@ -169,7 +196,7 @@ def read_stamps(path: Path) -> tuple[Stamps, Problem | None]:
 
 def write_stamps(path: Path, stamps: Stamps) -> None:
     body = json.dumps({"version": 1, "notes": {uid: list(v) for uid, v in sorted(stamps.items())}},
-                      indent=0, ensure_ascii=False)
+                      separators=(",", ":"), ensure_ascii=False)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from deckbuilder.cache import default_cache_dir
 from deckbuilder.build import DEFAULT_CARDS, DEFAULT_MEDIA, BuildSettings, build
 from deckbuilder.core.plan import PATH_NAMES
 from deckbuilder.diagrams.api import DiagramOptions
@@ -24,7 +25,7 @@ Examples:
 Environment:
   SOURCE_DATE_EPOCH   note and package time (reproducible builds); default:
                       each source file's modification time
-  ATLAS_ANKI_CACHE    render cache directory (same as --cache-dir)
+  ATLAS_ANKI_CACHE    cache directory (same as --cache-dir)
 """
 
 
@@ -52,7 +53,7 @@ Environment:
               help="Occlude each page's main diagram, or every diagram.")
 @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Parallel browser pages.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ATLAS_ANKI_CACHE",
-              help="Render cache.  [default: the user cache dir]")
+              help="Cache of parsed sources and rendered diagrams.  [default: the user cache dir]")
 @click.option("-v", "--verbose", is_flag=True, help="List every repair made to a diagram.")
 def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check: bool, strict: bool,
          atlas_dir: Path | None, no_diagrams: bool, io_format: str, mode: str, unit: str, blocks: str,
@@ -63,6 +64,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     so re-importing an updated deck updates notes in place and keeps every review.
     A summary goes to stderr; on errors nothing is written and the exit code is 1.
     """
+    cache_dir = cache_dir or default_cache_dir()
     settings = BuildSettings(
         cards_dir=cards_dir,
         media_dir=media_dir,
@@ -75,6 +77,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
         diagram_options=DiagramOptions(io=io_format, mode=mode, unit=unit, blocks=blocks, jobs=jobs,  # type: ignore[arg-type]
                                        cache_dir=cache_dir, verbose=verbose),
         environ=dict(os.environ),
+        cache_dir=cache_dir,
     )
     try:
         result = build(settings)

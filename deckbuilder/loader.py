@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -71,6 +72,13 @@ def source_time(path: Path, environ: dict[str, str] | None = None) -> int:
     if epoch:
         return int(epoch)
     return int(path.stat().st_mtime)
+
+
+def file_digest(path: Path, name: str, mtime: int) -> str:
+    """A digest of what a parse of ``path`` depends on besides the plan and the code."""
+    h = hashlib.sha256(f"{name}\0{mtime}\0".encode())
+    h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def display_path(path: Path) -> str:
@@ -157,8 +165,12 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
 # --- topics -----------------------------------------------------------------------------
 
 
-def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | None = None) -> tuple[Curriculum, list[Problem]]:
+def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | None = None,
+                    cache_dir: Path | None = None) -> tuple[Curriculum, list[Problem]]:
     """Load the plan and every topic file below ``cards_dir``.
+
+    With ``cache_dir``, each parsed file is kept there under a digest of its bytes, name,
+    time, the plan and this loader's code, so a rebuild parses only the files that changed.
 
     Returns the curriculum and the warnings; raises :class:`SourceError` with every error of
     every file when there is any (one broken file never hides another's problems).
@@ -167,10 +179,9 @@ def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | 
     plan = _parse_plan(cards_dir / PLAN_FILE, problems)
     topics: list[Topic] = []
     if plan is not None:
-        for path in sorted(cards_dir.rglob("*.yaml")):
-            if path == cards_dir / PLAN_FILE:
-                continue
-            topic = _parse_topic_file(path, plan, problems, environ)
+        paths = [p for p in sorted(cards_dir.rglob("*.yaml")) if p != cards_dir / PLAN_FILE]
+        for topic, file_problems in _parse_cached(paths, plan, environ, cache_dir):
+            problems.extend(file_problems)
             if topic is not None:
                 topics.append(topic)
         curriculum = Curriculum(plan, tuple(topics))
@@ -179,6 +190,47 @@ def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | 
     if errors or plan is None:
         raise SourceError(errors or problems)
     return curriculum, problems
+
+
+def _parse_cached(paths: list[Path], plan: Plan, environ: dict[str, str] | None,
+                  cache_dir: Path | None) -> list[tuple[Topic | None, list[Problem]]]:
+    if cache_dir is None:
+        return _parse_topic_files(paths, plan, environ)
+    from deckbuilder.picklecache import PickleCache, code_digest
+
+    salt = code_digest("loader.py", "yamlsource.py", "core/model.py", "core/problems.py", "core/validate.py")
+    cache = PickleCache(cache_dir, "sources", salt + repr(plan).encode())
+    keys = {path: file_digest(path, display_path(path), source_time(path, environ)) for path in paths}
+    results: dict[Path, tuple[Topic | None, list[Problem]]] = {}
+    for path in paths:
+        hit = cache.get(keys[path])
+        if hit is not None:
+            results[path] = hit
+    missing = [p for p in paths if p not in results]
+    for path, result in zip(missing, _parse_topic_files(missing, plan, environ)):
+        results[path] = result
+        cache.put(keys[path], result)
+    return [results[p] for p in paths]
+
+
+PARALLEL_BYTES = 2_000_000  # below this, worker processes cost more than they save
+
+
+def _parse_topic_files(paths: list[Path], plan: Plan, environ: dict[str, str] | None) -> list[tuple[Topic | None, list[Problem]]]:
+    """Parse every topic file, in worker processes when there is enough to share (order kept)."""
+    workers = min(len(paths), os.cpu_count() or 1, 8)
+    if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
+        return [_parse_one(path, plan, environ) for path in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, len(paths) // (workers * 4))
+        return list(pool.map(_parse_one, paths, [plan] * len(paths), [environ] * len(paths), chunksize=chunk))
+
+
+def _parse_one(path: Path, plan: Plan, environ: dict[str, str] | None) -> tuple[Topic | None, list[Problem]]:
+    problems: list[Problem] = []
+    return _parse_topic_file(path, plan, problems, environ), problems
 
 
 def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: dict[str, str] | None) -> Topic | None:
@@ -240,6 +292,7 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
         questions=tuple(questions),
         origin=Origin(c.file, node.line),
         mtime=source_time(path, environ),
+        digest=file_digest(path, c.file, source_time(path, environ)),
     )
 
 

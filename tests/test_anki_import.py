@@ -200,3 +200,28 @@ def test_unchanged_rebuild_in_place_is_byte_identical(cards: Path, tmp_path: Pat
     stamps = (out / "atlas-distributed-systems.stamps.json").read_text()
     assert build_deck(cards, out).read_bytes() == first
     assert (out / "atlas-distributed-systems.stamps.json").read_text() == stamps
+
+
+def test_source_cache_reparses_only_changed_files(cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import deckbuilder.loader as loader
+
+    cache = tmp_path / "cache"
+    settings = BuildSettings(cards_dir=cards, media_dir=cards.parent / "media", out_dir=tmp_path / "out",
+                             diagrams=False, environ={}, cache_dir=cache)
+    first = build(settings).out_path.read_bytes()
+    parsed: list[str] = []
+    real = loader._parse_topic_file
+
+    def spy(path, *args):
+        parsed.append(path.name)
+        return real(path, *args)
+
+    monkeypatch.setattr(loader, "_parse_topic_file", spy)
+    assert build(settings).out_path.read_bytes() == first
+    assert parsed == []
+
+    path = cards / "topics" / "small.yaml"
+    path.write_text(path.read_text().replace("Compare A with B.", "Compare A with C."))
+    notes = build(settings).notes
+    assert parsed == ["small.yaml"]
+    assert [n.fields["Prompt"] for n in notes if n.uid == "fs-ana-01"] == ["Compare A with C."]

@@ -60,7 +60,7 @@ def test_mix_below_minimum_is_an_error_with_strict(cards: Path) -> None:
 def test_malformed_yaml(cards: Path) -> None:
     edit(cards, "title: Queues for tests", "title: Queues: for tests")
     assert_failed_with(cards, [
-        f"{QUEUES}:3: file: YAML does not parse: mapping values are not allowed here — fix the YAML syntax at this "
+        f"{QUEUES}:3: file: YAML does not parse: mapping values are not allowed in this context — fix the YAML syntax at this "
         'line (quote text that contains ": " or starts with a special character)',
     ])
 
@@ -117,7 +117,7 @@ def test_every_error_of_every_file_in_one_report(cards: Path) -> None:
     edit(cards, "title: Queues for tests", "title: Queues: for tests")
     edit(cards, "  - id: fs-ana-01\n    level: analysis", "  - id: fs-ana-01\n    level: analysys", name="topics/small.yaml")
     assert_failed_with(cards, [
-        f"{QUEUES}:3: file: YAML does not parse: mapping values are not allowed here — fix the YAML syntax at this "
+        f"{QUEUES}:3: file: YAML does not parse: mapping values are not allowed in this context — fix the YAML syntax at this "
         'line (quote text that contains ": " or starts with a special character)',
         'cards/topics/small.yaml:23: question "fs-ana-01": unknown level "analysys" — did you mean "analysis"? '
         "use one of recognition, recall, application, analysis",

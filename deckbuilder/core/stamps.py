@@ -10,7 +10,6 @@ less than one second past the time it had.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from typing import Mapping, Sequence
 
@@ -20,17 +19,23 @@ Stamps = dict[str, tuple[str, int]]  # uid -> (content digest, mtime)
 
 
 def content_digest(note: NoteSpec) -> str:
-    body = json.dumps([note.notetype, note.deck, sorted(note.fields.items()), sorted(note.tags),
-                       sorted((m.name for m in note.media))], ensure_ascii=False)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    """A digest of everything Anki stores for the note (type, deck, fields, tags, media)."""
+    parts = [note.notetype, note.deck, *(f"{k}\x1e{v}" for k, v in sorted(note.fields.items())),
+             "\x1d".join(sorted(note.tags)), "\x1d".join(sorted(m.name for m in note.media))]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def restamp(notes: Sequence[NoteSpec], previous: Mapping[str, tuple[str, int]]) -> tuple[list[NoteSpec], Stamps]:
-    """The notes with their times settled against ``previous``, and the stamps to keep."""
+def restamp(notes: Sequence[NoteSpec], previous: Mapping[str, tuple[str, int]],
+            digests: Mapping[str, str] | None = None) -> tuple[list[NoteSpec], Stamps]:
+    """The notes with their times settled against ``previous``, and the stamps to keep.
+
+    ``digests`` (uid -> content digest) may carry digests computed earlier; others are computed.
+    """
     out: list[NoteSpec] = []
     stamps: Stamps = {}
+    known = digests or {}
     for note in notes:
-        digest = content_digest(note)
+        digest = known.get(note.uid) or content_digest(note)
         before = previous.get(note.uid)
         if before is None:
             mtime = note.mtime
