@@ -7,6 +7,7 @@ same arguments give the same notes and rows (relative to the collection's day cu
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,11 +108,12 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
                 decoy_cards += [int(c) for c in col.find_cards(f'"deck:{deck_name}" -"deck:{deck_name}::*"')]
 
         member_cards = [int(c) for c in col.find_cards(f'"deck:{ROOT}"')]
-        rows = _rows(rng, member_cards, reviews_per_card, cutoff)
+        now = int(time.time())
+        rows = _rows(rng, member_cards, reviews_per_card, now)
         rows += _edge_rows(member_cards[0], member_cards[1], cutoff)
         history.member_reviews = len(rows)
-        decoy_rows = _rows(rng, decoy_cards, reviews_per_card, cutoff)
-        decoy_rows += _rows(rng, [9_999_999_999_999], 20, cutoff)  # a deleted card: rows stay in revlog
+        decoy_rows = _rows(rng, decoy_cards, reviews_per_card, now)
+        decoy_rows += _rows(rng, [9_999_999_999_999], 20, now)  # a deleted card: rows stay in revlog
         history.decoy_reviews = len(decoy_rows)
         _insert(col, rows + decoy_rows)
         _set_card_state(col, rows)
@@ -136,16 +138,16 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
         col.close()
 
 
-def _rows(rng: random.Random, cards: list[int], per_card: int, cutoff: int) -> list[tuple]:
-    """Review-log rows of every kind over ~400 days; ids unique across calls (ms jitter)."""
+def _rows(rng: random.Random, cards: list[int], per_card: int, now: int) -> list[tuple]:
+    """Review-log rows of every kind over up to two years before ``now`` (epoch s); unique ids."""
     rows = []
     for cid in cards:
         n = max(1, int(rng.gauss(per_card, per_card / 3)))
         start_days = rng.choice((2, 6, 20, 45, 120, 400, 700))
         times = sorted(rng.uniform(0, start_days) for _ in range(n))
         for j, days_ago in enumerate(reversed(times)):
-            t = int((cutoff - days_ago * 86_400) * 1000) - rng.randrange(1, 86_400_000)
-            rows.append((t + rng.randrange(1000), cid, *_kind(rng, j)))
+            t = int((now - days_ago * 86_400) * 1000) - 60_000
+            rows.append((t, cid, *_kind(rng, j)))
     seen = set()
     unique = []
     for row in rows:
@@ -185,8 +187,8 @@ def _edge_rows(a: int, b: int, cutoff: int) -> list[tuple]:
     return [
         (start_today, a, -1, 3, 30, 21, 2500, 100, 1),  # first ms of today: today, mature
         (start_today - 1, a, -1, 1, 1, 20, 2500, 100, 1),  # last ms of yesterday, young, failed
-        (start_today - 1 + 3_600_000, b, -1, 3, 4, 2, 2500, 100, 1),  # same day as the next
-        (start_today - 1 + 7_200_000, b, -1, 1, 1, 4, 2500, 100, 1),
+        (start_today - 3 * 3_600_000, b, -1, 3, 4, 2, 2500, 100, 1),  # two answers of one card
+        (start_today - 2 * 3_600_000, b, -1, 1, 1, 4, 2500, 100, 1),  # on one day (yesterday)
         ((cutoff - 7 * 86_400) * 1000, a, -1, 3, 40, 22, 2500, 100, 1),  # first ms of the week
         ((cutoff - 7 * 86_400) * 1000 - 1, a, -1, 3, 40, 22, 2500, 100, 1),  # just outside it
         ((cutoff - 30 * 86_400) * 1000, b, -1, 4, 40, 22, 2500, 100, 1),

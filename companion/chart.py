@@ -1,0 +1,55 @@
+"""``retention --chart FILE.png``: weekly retention against the target line (matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from companion.core.retention import WeekTally
+from companion.core.stats import Rate
+from companion.errors import UsageError
+
+
+def weekly_chart(weeks: Sequence[WeekTally], target: float, title: str, path: Path) -> None:
+    """Points with 95 % Wilson intervals per ISO week, and a dashed line at the target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [w.week[2:] for w in weeks]  # "26-W48"
+    xs, ys, lows, highs, sparse = [], [], [], [], []
+    for i, w in enumerate(weeks):
+        rate = Rate(w.tally.passed, w.tally.failed)
+        if rate.value is None or rate.interval is None:
+            continue
+        xs.append(i)
+        ys.append(rate.value * 100)
+        lows.append((rate.value - rate.interval[0]) * 100)
+        highs.append((rate.interval[1] - rate.value) * 100)
+        sparse.append(rate.low_count)
+    fig, ax = plt.subplots(figsize=(min(12.0, max(6.0, 0.35 * len(weeks) + 2)), 4), dpi=120)
+    try:
+        ax.axhline(target * 100, color="#c0392b", linestyle="--", linewidth=1.2, label=f"target {target:.0%}")
+        ax.errorbar(xs, ys, yerr=[lows, highs], fmt="-o", color="#2c6fbb", ecolor="#9bbce0", capsize=3,
+                    markersize=4, label="true retention (95% CI)")
+        faint = [(x, y) for x, y, s in zip(xs, ys, sparse) if s]
+        if faint:
+            ax.scatter([x for x, _ in faint], [y for _, y in faint], facecolors="white", edgecolors="#2c6fbb",
+                       zorder=3, s=28, label="fewer than 30 reviews")
+        step = max(1, len(weeks) // 26)
+        ax.set_xticks(range(0, len(weeks), step))
+        ax.set_xticklabels(labels[::step], rotation=60, fontsize=7)
+        ax.set_ylabel("retention (%)")
+        bottom = min([target * 100 - 10, *[y - lo for y, lo in zip(ys, lows)]] or [target * 100 - 10])
+        ax.set_ylim(max(0, bottom - 2), 100.5)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        try:
+            fig.savefig(path, format="png")
+        except OSError as e:
+            raise UsageError(f"cannot write the chart to {path}: {e.strerror}: pass a writable --chart path") from e
+    finally:
+        plt.close(fig)

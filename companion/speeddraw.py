@@ -1,0 +1,156 @@
+"""``speed-draw plan`` and ``speed-draw record``: choose this week's diagrams, log the results.
+
+``plan`` syncs, picks the weakest speed-draw notes (:mod:`companion.core.speed_draw`), tags them
+``atlas::speed-draw::YYYY-Www`` (diff-only: re-planning the same week moves the tag), writes a
+Markdown checklist and an ``.ics`` calendar, and remembers the plan. ``record`` needs no Anki:
+it logs a result in the store, where ``retention`` reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from deckbuilder.core.plan import Plan
+
+from companion.client import AnkiConnect, Call
+from companion.core import ics
+from companion.core.schedule import Position, speed_draw_limit
+from companion.core.speed_draw import REVIEW_MINUTES, Diagram, Result, WeekPlan, checklist, pick
+from companion.core.retention import iso_week
+from companion.core.tags import SPEED_DRAW_CARD, diff_tags, in_subtree, is_speed_draw_owned, plan_tags, speed_draw_tag
+from companion.errors import UsageError
+from companion.store import Store
+from companion.sync import sync
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    week: WeekPlan
+    markdown: Path | None
+    calendar: Path | None
+    tagged: int  # notes that got the week's tag
+    untagged: int  # notes that lost it (re-planned)
+
+
+def plan_week(client: AnkiConnect, store: Store, deck: str, plan: Plan, pos: Position, *, now: int,
+              session: dt.datetime, count: int, out_dir: Path | None, dry_run: bool = False) -> PlanOutcome:
+    report = sync(client, store, deck, now=now)
+    tags = store.note_tags()
+    members = store.member_notes()
+    diagrams_nids = sorted(nid for nid in members if any(in_subtree(t, SPEED_DRAW_CARD) for t in tags.get(nid, ())))
+    if not diagrams_nids:
+        raise UsageError(f'no speed-draw notes (tag {SPEED_DRAW_CARD}) in the deck "{report.deck}": build the '
+                         f"deck with diagram cards (build-deck --atlas PATH_TO_DS) and push it first")
+    answers = store.note_answers()
+    last: dict[int, Result] = {}
+    for result in store.results():
+        last[result.nid] = result
+    today = session.date()
+    diagrams = []
+    for nid in diagrams_nids:
+        a = answers.get(nid)
+        drawn = last.get(nid)
+        diagrams.append(Diagram(
+            nid=nid, title="", phase=plan_tags(tags.get(nid, ())).phase,
+            lapses=a.lapses if a else 0, passed=a.passed if a else 0, failed=a.failed if a else 0,
+            last_drawn=dt.date.fromtimestamp(drawn.at) if drawn else None,
+            last_accuracy=drawn.accuracy if drawn else None))
+    picks = pick(diagrams, pos.phase.number, today, count)
+    titles = _titles(client, [p.diagram.nid for p in picks])
+    picks = [replace(p, diagram=replace(p.diagram, title=titles[p.diagram.nid])) for p in picks]
+    week = iso_week(today)
+    minutes = speed_draw_limit(plan, pos)
+    week_plan = WeekPlan(week, pos.describe(), minutes, today, tuple(picks))
+
+    tag = speed_draw_tag(week)
+    current = {nid: {t for t in tags.get(nid, ()) if t.casefold() == tag.casefold()} for nid in members}
+    desired = {p.diagram.nid: {tag} for p in picks}
+    diff = diff_tags(current, desired, is_speed_draw_owned)
+    if dry_run:
+        return PlanOutcome(week_plan, None, None, sum(len(c.add) for c in diff.changes),
+                           sum(len(c.remove) for c in diff.changes))
+    if not diff.empty:
+        client.multi([Call("removeTags" if op == "remove" else "addTags", {"notes": list(nids), "tags": t})
+                      for op, t, nids in diff.operations()], write=True)
+    store.save_speed_draw_plan(week, [(p.diagram.nid, p.diagram.title, minutes) for p in picks], now)
+    markdown = calendar = None
+    if out_dir is not None:
+        markdown, calendar = write_files(week_plan, out_dir, session, now)
+    return PlanOutcome(week_plan, markdown, calendar, sum(len(c.add) for c in diff.changes),
+                       sum(len(c.remove) for c in diff.changes))
+
+
+def events(week_plan: WeekPlan, session: dt.datetime) -> list[ics.Event]:
+    """One event per diagram, back to back from ``session``: the time limit plus the comparison."""
+    result = []
+    start = session
+    length = week_plan.minutes + REVIEW_MINUTES
+    for i, p in enumerate(week_plan.picks, 1):
+        d = p.diagram
+        result.append(ics.Event(
+            uid=f"speed-draw-{week_plan.week}-{d.nid}@atlas-anki",
+            start=start,
+            minutes=length,
+            summary=f"Speed-draw {i}/{len(week_plan.picks)}: {d.title} ({week_plan.minutes} min)",
+            description=(f"Draw \"{d.title}\" from memory in {week_plan.minutes} minutes, then compare with the "
+                         f"original and score the accuracy.\nWhy: {p.reason}.\n"
+                         f"Log it: speed-draw record {d.nid} --accuracy PCT --seconds N"),
+        ))
+        start += dt.timedelta(minutes=length)
+    return result
+
+
+def write_files(week_plan: WeekPlan, out_dir: Path, session: dt.datetime, now: int) -> tuple[Path, Path]:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        markdown = out_dir / f"speed-draw-{week_plan.week}.md"
+        calendar = out_dir / f"speed-draw-{week_plan.week}.ics"
+        markdown.write_text(checklist(week_plan), encoding="utf-8")
+        stamp = dt.datetime.fromtimestamp(now, dt.timezone.utc)
+        calendar.write_bytes(ics.calendar(events(week_plan, session), stamp).encode("utf-8"))
+    except OSError as e:
+        raise UsageError(f"cannot write the checklist to {out_dir}: {e.strerror}: pass a writable --out folder") from e
+    return markdown, calendar
+
+
+def _titles(client: AnkiConnect, nids: list[int]) -> dict[int, str]:
+    """The first field of each note, as plain text."""
+    if not nids:
+        return {}
+    titles = {}
+    for info in client.notes_info(nids):
+        if not info:
+            continue
+        fields = sorted(info.get("fields", {}).items(), key=lambda kv: kv[1].get("order", 0))
+        text = _plain(fields[0][1].get("value", "")) if fields else ""
+        titles[int(info["noteId"])] = text or f"note {info['noteId']}"
+    return {nid: titles.get(nid, f"note {nid}") for nid in nids}
+
+
+def _plain(field_html: str) -> str:
+    text = re.sub(r"<(br|/div|/p|/li|/h\d)\b[^>]*>", " ", field_html, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]*>", "", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    result: Result
+    title: str | None
+    planned: bool
+
+
+def record(store: Store, nid: int, *, accuracy: float, seconds: int, now: int, today: dt.date) -> Recorded:
+    if not 0 <= accuracy <= 100:
+        raise UsageError(f"--accuracy must be between 0 and 100 (a percentage), not {accuracy:g}")
+    if seconds <= 0:
+        raise UsageError(f"--seconds must be the drawing time in seconds (more than 0), not {seconds}")
+    planned = store.planned_minutes(nid)
+    limit = planned[1] * 60 if planned else None
+    result = Result(nid, now, iso_week(today), float(accuracy), int(seconds), limit)
+    store.add_result(result)
+    return Recorded(result, store.planned_title(nid), planned is not None)
