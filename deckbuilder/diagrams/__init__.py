@@ -1,1 +1,12 @@
 """Diagram cards: Mermaid rendering, image occlusion and speed-draw notes."""
+
+from deckbuilder.diagrams.api import (
+    BlockFailure,
+    DiagramBuild,
+    DiagramOptions,
+    OwnDiagram,
+    PageReport,
+)
+from deckbuilder.diagrams.build import build_diagram_notes
+
+__all__ = ["BlockFailure", "DiagramBuild", "DiagramOptions", "OwnDiagram", "PageReport", "build_diagram_notes"]

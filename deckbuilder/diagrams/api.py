@@ -23,6 +23,9 @@ class DiagramOptions:
     jobs: int = 2
     cache_dir: Path | None = None  # None: the user cache dir
     verbose: bool = False
+    render_timeout: float = 30.0  # seconds for one block; a block that takes longer fails
+    mermaid_js: Path | None = None  # None: node_modules/mermaid/dist/mermaid.min.js of the project
+    chromium: Path = Path("/usr/bin/chromium")  # Debian's Chromium
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,17 @@ class BlockFailure:
 
 
 @dataclass(frozen=True)
+class PageReport:
+    """What became of one page's blocks."""
+
+    page: str
+    blocks: int
+    rendered: int
+    notes: int
+    failures: tuple[BlockFailure, ...] = field(default=())
+
+
+@dataclass(frozen=True)
 class DiagramBuild:
     notes: tuple[NoteSpec, ...]
     failures: tuple[BlockFailure, ...] = field(default=())
@@ -55,3 +69,20 @@ class DiagramBuild:
     warnings: tuple[str, ...] = field(default=())
     blocks_total: int = 0
     blocks_rendered: int = 0
+    pages: tuple[PageReport, ...] = field(default=())  # one per page (or own diagram file) read
+    rendered_now: int = 0  # blocks rendered in this run (the rest came from the cache)
+
+    def report(self) -> str:
+        """The per-page report: every page with a failed block, each failure with its line and
+        Mermaid's message, then the totals."""
+        lines = []
+        for page in self.pages:
+            if page.failures:
+                lines.append(f"{page.page}: {page.rendered} of {page.blocks} blocks rendered, {page.notes} notes")
+                lines.extend(f"  line {f.line}: {f.message}" for f in page.failures)
+        share = 100.0 * self.blocks_rendered / self.blocks_total if self.blocks_total else 100.0
+        lines.append(
+            f"diagrams: {self.blocks_rendered} of {self.blocks_total} blocks rendered ({share:.1f}%), "
+            f"{len(self.repairs)} after repair, {len(self.failures)} failed, {len(self.notes)} notes"
+        )
+        return "\n".join(lines)

@@ -18,3 +18,4 @@ __all__ = ["REGISTRY", "NoteTypeSpec", "Template", "register"]
 
 # The note types register themselves on import.
 from deckbuilder.notetypes import cloze, mcq, qa  # noqa: E402,F401
+from deckbuilder.notetypes import native_io, occlusion, speed_draw  # noqa: E402,F401

@@ -1,0 +1,63 @@
+// Runs inside the renderer page (headless Chromium) after mermaid.min.js.
+// window.atlasRender(id, source, repaired): renders ``source`` (or, when it fails to parse and a
+// repaired text is given, ``repaired``) into #host and measures every node and subgraph box.
+(() => {
+  const host = document.getElementById("host");
+
+  function labelHtml(g) {
+    const label = g.querySelector(".nodeLabel") || g.querySelector(".cluster-label") || g.querySelector("text");
+    if (!label) return "";
+    if (label.tagName.toLowerCase() === "text") {
+      // SVG text labels: one <tspan class="text-outer-tspan"> per line.
+      const rows = label.querySelectorAll("tspan.text-outer-tspan");
+      if (rows.length) return Array.from(rows, (t) => t.textContent).join("<br>");
+      return label.textContent;
+    }
+    return label.innerHTML;
+  }
+
+  async function renderInto(id, text) {
+    host.innerHTML = "";
+    const { svg } = await mermaid.render(id, text);
+    host.innerHTML = svg;
+    return host.querySelector("svg");
+  }
+
+  window.atlasRender = async (id, source, repaired) => {
+    let svg;
+    let usedRepair = false;
+    try {
+      svg = await renderInto(id, source);
+    } catch (first) {
+      document.getElementById("d" + id)?.remove();
+      if (!repaired) return { error: String((first && first.message) || first) };
+      try {
+        svg = await renderInto(id, repaired);
+        usedRepair = true;
+      } catch (second) {
+        document.getElementById("d" + id)?.remove();
+        return { error: String((first && first.message) || first) };
+      }
+    }
+    const frame = svg.getBoundingClientRect();
+    const prefix = id + "-";
+    const boxes = [];
+    for (const g of svg.querySelectorAll("g.node, g.cluster")) {
+      const r = g.getBoundingClientRect();
+      const kind = g.classList.contains("cluster") ? "cluster" : "node";
+      let nodeId = g.id && g.id.startsWith(prefix) ? g.id.slice(prefix.length) : g.id || "";
+      if (kind === "node") {
+        // <svg id>-flowchart-<ID>-<n>: the counter is not stable, the ID is.
+        const m = /^flowchart-(.*)-\d+$/.exec(nodeId);
+        if (!m) continue;
+        nodeId = m[1];
+      }
+      boxes.push([kind, nodeId, r.x - frame.x, r.y - frame.y, r.width, r.height, labelHtml(g)]);
+    }
+    return { width: frame.width, height: frame.height, boxes, usedRepair };
+  };
+
+  window.atlasClear = () => {
+    host.innerHTML = "";
+  };
+})();
