@@ -53,7 +53,8 @@ def deck_subtree(names: Iterable[str], deck: str) -> list[str]:
 
 
 def _no_deck_message(deck: str, names: Sequence[str]) -> str:
-    close = difflib.get_close_matches(deck, names, n=3, cutoff=0.6)
+    same_depth = [n for n in names if n.count("::") == deck.count("::")]
+    close = difflib.get_close_matches(deck, same_depth, n=3, cutoff=0.6)
     if close:
         options = ", ".join(f'"{n}"' for n in close)
         return f'no deck named "{deck}" in Anki: did you mean {options}? Pass the exact name with --deck'
@@ -101,8 +102,8 @@ def sync(client: AnkiConnect, store: Store, deck: str, *, now: int,
                 review = _from_reviews_of_cards(int(cid), row)
                 reviews[review.id] = review
     # A row dated in the future (a device with a wrong clock) must not push the watermark past
-    # reviews still to come: such rows are kept but only rows up to now advance it.
-    highest = max((rid for rid in reviews if rid <= now * 1000), default=watermark)
+    # reviews still to come: such rows are kept, but only rows up to now advance it.
+    highest = max((rid for rid in reviews if rid < (now + 1) * 1000), default=watermark)
     kept = [r for r in reviews.values() if r.cid in members]
 
     note_tags: dict[int, set[str]] = {}

@@ -53,12 +53,20 @@ def reference_week(plan: Plan, week: int, path: str) -> int:
     return scale_week(week, phase.span(path), phase.span(REFERENCE_PATH))
 
 
-def week_on(plan: Plan, week: int, phase_number: int, source_path: str, target_path: str) -> int:
-    """A note's week of ``source_path`` (its ``atlas::week::`` tag) as a week of ``target_path``."""
+def weeks_on(plan: Plan, week: int, phase_number: int, source_path: str, target_path: str) -> tuple[int, int]:
+    """The weeks of ``target_path`` (first, last) covered by ``week`` of ``source_path``.
+
+    A note's ``atlas::week::`` tag is a week of the path the deck was built for. On a longer
+    path one week becomes several (week 3 of 16 is weeks 5–6 of 32), on a shorter one several
+    weeks share one.
+    """
     if source_path == target_path:
-        return week
+        return week, week
     phase = plan.phase(phase_number)
-    return scale_week(week, phase.span(source_path), phase.span(target_path))
+    source, target = phase.span(source_path), phase.span(target_path)
+    first = scale_week(week, source, target)
+    last = scale_week(week + 1, source, target) - 1 if week + 1 <= source[1] else target[1]
+    return first, max(first, last)
 
 
 def speed_draw_limit(plan: Plan, pos: Position) -> int:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from deckbuilder.core.plan import Plan
 
-from companion.core.schedule import Position, week_on
+from companion.core.schedule import Position, weeks_on
 from companion.core.tags import NOW_PHASE, NOW_UPCOMING, NOW_WEEK, WEAK, PlanTags, status_tag
 
 DAY_MS = 86_400_000
@@ -67,12 +67,12 @@ def now_tags(plan: Plan, pos: Position, note: PlanTags) -> set[str]:
     if note.week is None:
         return tags
     try:
-        week = week_on(plan, note.week, note.phase, note.path or pos.path, pos.path)
+        first, last = weeks_on(plan, note.week, note.phase, note.path or pos.path, pos.path)
     except KeyError:  # a phase or path this plan does not know: leave the week alone
         return tags
-    if not pos.before_start and week == pos.week:
+    if not pos.before_start and first <= pos.week <= last:
         tags.add(NOW_WEEK)
-    if week == pos.week + 1:
+    if first == pos.week + 1:
         tags.add(NOW_UPCOMING)
     return tags
 

@@ -1,0 +1,190 @@
+"""The SQLite review cache: all-or-nothing syncs, SQL aggregates equal to the pure maths."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import companion.store as store_module
+from companion.core.retention import (
+    DayClock,
+    Review,
+    elapsed_since_previous_answer,
+    recall_window,
+    tally_by_day,
+    tally_of,
+)
+from companion.errors import StoreError
+from companion.store import Store, SyncBatch, store_path
+
+NEXT = 1_795_924_800
+CLOCK = DayClock(NEXT, 0, 4)
+
+
+def random_reviews(n: int, cards: int, seed: int = 3) -> list[Review]:
+    rng = random.Random(seed)
+    ids = rng.sample(range((NEXT - 500 * 86_400) * 1000, (NEXT + 86_400) * 1000), n)
+    return [Review(i, rng.randrange(cards), rng.choice((0, 1, 2, 3, 4)), rng.randrange(-700, 400),
+                   rng.choice((-172_800, -86_400, -86_399, -600, 0, 1, 5, 20, 21, 22, 90)),
+                   rng.choice((0, 2500)), rng.randrange(10_000), rng.choice((0, 1, 2, 3, 4, 5, 9)))
+            for i in ids]
+
+
+def batch(reviews, members, notes=None, tags=None, watermark=None) -> SyncBatch:
+    return SyncBatch(reviews, frozenset(members), notes if notes is not None else {c: 1000 + c for c in members},
+                     tags or {}, watermark if watermark is not None else max((r.id for r in reviews), default=0), 1)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "cache.sqlite3") as s:
+        yield s
+
+
+def test_sql_aggregates_equal_the_pure_maths(store):
+    reviews = random_reviews(20_000, 60)
+    members = set(range(50))  # ten cards left the deck: their rows must not count
+    store.apply_sync(batch(reviews, members))
+    mine = [r for r in reviews if r.cid in members]
+    assert store.day_tallies(CLOCK) == tally_by_day(mine, CLOCK)
+
+
+def test_tag_subtrees_and_groups(store):
+    reviews = random_reviews(5_000, 6)
+    tags = {1000: frozenset({"atlas::phase::1-x", "Atlas::Level::recall"}), 1001: frozenset({"atlas::phase::2-y"}),
+            1002: frozenset({"atlas::phase::1-x::deeper"}), 1003: frozenset({"atlas::phases::1"})}
+    store.apply_sync(batch(reviews, range(6), tags=tags))
+
+    def of(cards):
+        return tally_by_day([r for r in reviews if r.cid in cards], CLOCK)
+
+    assert store.day_tallies(CLOCK, "ATLAS::phase::1-x") == of({0, 2})
+    assert store.day_tallies(CLOCK, "atlas::phase") == of({0, 1, 2})
+    assert store.day_tallies(CLOCK, "atlas::level::RECALL") == of({0})
+    groups = store.group_day_tallies(CLOCK, "atlas::phase")
+    assert groups == {"atlas::phase::1-x": of({0, 2}), "atlas::phase::2-y": of({1})}
+    assert store.group_day_tallies(CLOCK, "atlas::phase", tag="atlas::level") == {"atlas::phase::1-x": of({0})}
+
+
+def test_elapsed_times_and_recall_windows(store):
+    reviews = random_reviews(3_000, 20)
+    store.apply_sync(batch(reviews[:2_000], range(20)))
+    store.apply_sync(batch(reviews[2_000:], range(20)))  # the second sync recomputes the cards it touched
+    elapsed = elapsed_since_previous_answer(reviews)
+    stored = dict(store._db.execute("SELECT id, elapsed_ms FROM revlog"))
+    assert stored == elapsed
+    expected: dict = {"24h": {}, "7d": {}, "30d": {}}
+    for r in reviews:
+        days = CLOCK.days_ago(r.id)
+        window = recall_window(elapsed[r.id])
+        from companion.core.retention import counts, is_mature, passed
+
+        if window and counts(r) and days is not None and days < 30:
+            cell = tally_of(mature=is_mature(r), failed=not passed(r))
+            expected[window] = expected[window] + cell if expected[window] else cell
+    got = store.recall_tallies(CLOCK, 0, 30)
+    assert {k: v for k, v in got.items()} == {k: v for k, v in expected.items()}
+
+
+def test_membership_follows_the_last_sync_and_rows_are_never_duplicated(store):
+    reviews = random_reviews(100, 4)
+    assert store.apply_sync(batch(reviews, {0, 1, 2, 3})) == 100
+    assert store.apply_sync(batch(reviews[:50], {0, 1}, notes={})) == 0
+    summary = store.summary()
+    assert (summary.cards, summary.reviews) == (2, sum(1 for r in reviews if r.cid in {0, 1}))
+    assert store.members() == {0, 1}
+    assert store.mapped_cards() == {0, 1, 2, 3}
+    assert store.member_notes() == {1000, 1001}
+
+
+def test_the_watermark_never_goes_back(store):
+    store.apply_sync(batch(random_reviews(10, 2), {0, 1}, watermark=500))
+    store.apply_sync(batch([], {0, 1}, watermark=100))
+    assert store.watermark() == 500
+
+
+def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(store, monkeypatch):
+    first = random_reviews(1_000, 10, seed=1)
+    store.apply_sync(batch(first, range(10), tags={1000: frozenset({"atlas::weak"})}))
+    before = (store.summary(), store.note_tags(), store.members(), store.watermark())
+
+    monkeypatch.setattr(store_module, "CHUNK", 100)
+    real = store_module._insert_reviews
+    calls = []
+
+    def failing(db, rows):
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the user pressed Ctrl-C between two batches
+        real(db, rows)
+
+    monkeypatch.setattr(store_module, "_insert_reviews", failing)
+    second = [r for r in random_reviews(1_000, 12, seed=2) if r.id not in {x.id for x in first}]
+    with pytest.raises(KeyboardInterrupt):
+        store.apply_sync(batch(second, range(12), tags={}))
+    assert calls == [100, 100, 100]
+    assert (store.summary(), store.note_tags(), store.members(), store.watermark()) == before
+
+
+def test_a_sync_killed_mid_way_leaves_the_file_consistent(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with Store(path) as s:
+        s.apply_sync(batch(random_reviews(500, 5, seed=1), range(5)))
+        before = s.summary()
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import companion.store as m
+        from test_review_store import batch, random_reviews
+        m.CHUNK = 200
+        real = m._insert_reviews
+        def slow(db, rows):
+            real(db, rows)
+            print("batch written", flush=True)
+            time.sleep(60)
+        m._insert_reviews = slow
+        from pathlib import Path
+        with m.Store(Path({str(path)!r})) as s:
+            s.apply_sync(batch(random_reviews(2000, 8, seed=9), range(8)))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "batch written\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with Store(path) as s:
+        assert s.summary() == before
+        assert s._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_files_per_deck(tmp_path):
+    assert store_path(tmp_path, "Atlas Distributed Systems").name == "atlas-distributed-systems-6a94cc7d.sqlite3"
+    assert store_path(tmp_path, "atlas distributed systems") != store_path(tmp_path, "Atlas Distributed Systems")
+    assert store_path(tmp_path, "日本語").name.startswith("deck-")
+
+
+def test_a_cache_from_another_version_is_refused_with_the_fix(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError) as e:
+        Store(path)
+    assert str(e.value) == (f"{path} was written by another version of atlas-anki (schema 99): delete it and run "
+                            f"again to rebuild the cache from Anki")
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"not a database, just text" * 100)
+    with pytest.raises(StoreError, match=rf"^cannot open the review cache {path}: file is not a database: delete "
+                                         rf"the file to rebuild it from Anki, or set ATLAS_ANKI_HOME"):
+        Store(path)
