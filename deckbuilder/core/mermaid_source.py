@@ -27,7 +27,7 @@ class MermaidBlock:
 def has_literal_newlines(text: str) -> bool:
     """A page saved with ``\\n`` escapes instead of line breaks (a whole document on one line)."""
     literal = text.count("\\n")
-    return literal >= 3 and literal > 10 * (text.count("\n") + 1)
+    return literal >= 3 and literal > 5 * (text.count("\n") + 1)
 
 
 def unescape_literal_newlines(text: str) -> str:

@@ -55,7 +55,7 @@ class Rect:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.3f}".rstrip("0").rstrip(".") or "0"
+    return f"{value * 100:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def _frac(value: float) -> str:

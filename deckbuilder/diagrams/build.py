@@ -241,9 +241,16 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, tran
 
 
 def _repair_line(page: str, block: MermaidBlock) -> str:
-    fixes = repair(block.source).repairs
-    what = "; ".join(f"line {block.line + r.line}: {r.what}" for r in fixes)
-    return f"{page}:{block.line}: block {block.index + 1}: {what}"
+    """``page:line: block N: <repair> on lines a, b, c …`` (page lines), one clause per kind."""
+    by_kind: dict[str, list[int]] = {}
+    for fix in repair(block.source).repairs:
+        kind = re.sub(r"^quoted \d+ labels?", "quoted labels", fix.what)
+        by_kind.setdefault(kind, []).append(block.line + fix.line)
+    clauses = []
+    for kind, lines in by_kind.items():
+        shown = ", ".join(str(n) for n in lines[:6]) + (f" and {len(lines) - 6} more" if len(lines) > 6 else "")
+        clauses.append(f"{kind} on line{'s' if len(lines) > 1 else ''} {shown}")
+    return f"{page}:{block.line}: block {block.index + 1}: " + "; ".join(clauses)
 
 
 _MERMAID_LINE = re.compile(r"(Parse error|Lexical error) on line (\d+)")

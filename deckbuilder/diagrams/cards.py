@@ -54,6 +54,11 @@ class RenderedBlock:
     image: MediaFile
 
 
+def unit_kind(unit: str) -> str:
+    """The box kind an occlusion unit is made of (``--unit subgraph`` occludes clusters)."""
+    return "cluster" if unit == "subgraph" else "node"
+
+
 def image_html(image: MediaFile, alt: str) -> str:
     return f'<img src="{html.escape(image.name)}" alt="{html.escape(alt)}">'
 
@@ -81,7 +86,7 @@ def answer_html(label: Sequence[str]) -> str:
 def _mask(box: Box, record: RenderRecord, target: bool) -> str:
     rect = mask_rect(box, record.width, record.height)
     cls = "io-mask io-target" if target else "io-mask"
-    return f'<div class="{cls}" style="{rect.css()}"></div>'
+    return f'<i class="{cls}" style="{rect.css()}"></i>'
 
 
 def occlusion_uid(page_key: str, block_index: int, unit: str, node_id: str) -> str:
@@ -92,7 +97,7 @@ def occlusion_uid(page_key: str, block_index: int, unit: str, node_id: str) -> s
 def occlusion_notes(page: DiagramPage, block: RenderedBlock, options: DiagramOptions, main: bool) -> list[NoteSpec]:
     """One note per node (or subgraph) of the block, GUID from (page, block, node id)."""
     record = block.record
-    units = occlusion_units(record.boxes, options.unit)
+    units = occlusion_units(record.boxes, unit_kind(options.unit))
     title = block_title(page, block, main)
     source = html.escape(f"{page.source_label}, line {block.line}")
     tags = ordered([*page.tags, card_tag("occlusion"), complexity_tag(node_count(record))])
@@ -133,7 +138,7 @@ def native_note(page: DiagramPage, block: RenderedBlock, options: DiagramOptions
     """One note of Anki's own image occlusion per block, a card per node. Each node's cloze
     number derives from its id (see ``core.occlusion.cloze_numbers``)."""
     record = block.record
-    units = occlusion_units(record.boxes, options.unit)
+    units = occlusion_units(record.boxes, unit_kind(options.unit))
     if not units:
         return None
     numbers = cloze_numbers(b.node_id for b in units)

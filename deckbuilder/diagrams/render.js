@@ -36,7 +36,7 @@
         usedRepair = true;
       } catch (second) {
         document.getElementById("d" + id)?.remove();
-        return { error: String((first && first.message) || first) };
+        return { error: "after repair: " + String((second && second.message) || second) };
       }
     }
     const frame = svg.getBoundingClientRect();

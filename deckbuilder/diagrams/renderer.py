@@ -23,7 +23,7 @@ from deckbuilder.diagrams.cache import RenderCache, RenderRecord
 from deckbuilder.diagrams.errors import DiagramError
 
 # Bump when the measuring, the repairs or the image policy change: every cached render is redone.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -234,7 +234,7 @@ class _Worker:
                 shown = index if records[index].ok else None
             record = records[index]
             self.r.on_block(job.page, 1)
-            wants = job.images == "all" or (not main_found and record.ok and any(b.kind == "node" for b in record.boxes))
+            wants = job.images == "all" or (job.images == "main" and not main_found and record.ok and any(b.kind == "node" for b in record.boxes))
             if record.ok and any(b.kind == "node" for b in record.boxes):
                 main_found = True
             if wants and record.ok and not cache.has_image(block.key):
@@ -245,7 +245,8 @@ class _Worker:
         if job.images == "main" and not main_found:
             first = choose_main(records)
             if first is not None and not cache.has_image(job.blocks[first].key):
-                await self.render(job.blocks[first], job.page)
+                if shown != first:
+                    await self.render(job.blocks[first], job.page)
                 encodes.append(await self.snapshot(job.blocks[first].key, records[first]))
         return encodes
 
