@@ -37,10 +37,7 @@ def to_json(report: Report) -> dict[str, Any]:
                    **_rate_dict(w.tally)}
                   for w in r.weeks],
         "breakdown_period": r.breakdown_period,
-        "breakdowns": {root: [{"tag": g.tag,
-                               "true_retention": {name: g.periods[name].as_dict() for name in PERIOD_NAMES},
-                               **_rate_dict(g.periods[r.breakdown_period])}
-                              for g in rows]
+        "breakdowns": {root: [{"tag": g.tag, **g.tally.as_dict(), **_rate_dict(g.tally)} for g in rows]
                        for root, rows in r.breakdowns.items()},
         "recall_after": {w.name: {"window": w.label, **r.recall[w.name].as_dict(), **_rate_dict(r.recall[w.name])}
                          for w in RECALL_WINDOWS},
@@ -85,7 +82,7 @@ def to_csv(report: Report) -> str:
         row("week", w.week, "week", w.tally)
     for root, groups in report.breakdowns.items():
         for g in groups:
-            row(f"tag:{root}", g.tag, report.breakdown_period, g.periods[report.breakdown_period])
+            row(f"tag:{root}", g.tag, report.breakdown_period, g.tally)
     for w in RECALL_WINDOWS:
         row("recall_after", w.name, report.breakdown_period, report.recall[w.name])
     return out.getvalue()
@@ -142,14 +139,16 @@ def to_text(report: Report, weeks_shown: int = 12) -> str:
         bar = "" if rate.value is None else "#" * round(rate.value * 40)
         lines.append(f"  {w.week}{'…' if w.partial else ' '} {_cell(rate):>20}  {_ci(rate):<14} {bar}")
     for root, groups in r.breakdowns.items():
-        lines += ["", f"By {root} ({PERIOD_LABELS[r.breakdown_period]}):"]
+        names = [g.tag[len(root) + 2:] for g in groups]
+        width = max([len(n) + 2 for n in names] + [14])
+        lines += ["", f"{'By ' + root:<{width}}{'young':>18}{'mature':>18}{'total':>18}  95% CI (total), "
+                      f"{PERIOD_LABELS[r.breakdown_period]}"]
         if not groups:
             lines.append("  (no notes with these tags)")
-        width = max((len(g.tag) for g in groups), default=0)
-        for g in groups:
-            rs = rates(g.periods[r.breakdown_period])
-            lines.append(f"  {g.tag:<{width}}  young {_cell(rs['young']):>16}  mature {_cell(rs['mature']):>16}"
-                         f"  total {_cell(rs['total']):>16}  {_ci(rs['total'])}")
+        for name, g in zip(names, groups):
+            rs = rates(g.tally)
+            lines.append(f"{'  ' + name:<{width}}{_cell(rs['young']):>18}{_cell(rs['mature']):>18}"
+                         f"{_cell(rs['total']):>18}  {_ci(rs['total'])}")
     if r.speed_draw_weeks:
         lines += ["", "Speed-draw tests:"]
         for w in r.speed_draw_weeks[-weeks_shown:]:

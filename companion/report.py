@@ -27,7 +27,7 @@ DEFAULT_BREAKDOWNS = ("atlas::phase", "atlas::category", "atlas::level", "atlas:
 @dataclass(frozen=True)
 class GroupRow:
     tag: str
-    periods: dict[str, Tally]
+    tally: Tally  # in the report's breakdown period
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Report:
     periods: dict[str, Tally]  # Anki's table
     weeks: list[WeekTally]
     breakdown_period: str
-    breakdowns: dict[str, list[GroupRow]]  # tag root -> one row per child tag
+    breakdowns: dict[str, list[GroupRow]]  # tag root -> one row per child tag, in the breakdown period
     recall: dict[str, Tally]  # 24h / 7d / 30d, in the breakdown period
     verdict: Verdict
     speed_draw_weeks: list[speed_draw.WeekResults]
@@ -54,8 +54,8 @@ def build(store: Store, deck: str, clock: DayClock, *, tag: str | None = None,
     periods = period_tallies(by_day)
     chosen: Period = period(breakdown_period)
     groups = {
-        root: [GroupRow(name, period_tallies(days))
-               for name, days in sorted(store.group_day_tallies(clock, root, tag).items(), key=lambda kv: kv[0].casefold())]
+        root: [GroupRow(name, tally) for name, tally in
+               sorted(store.group_tallies(clock, root, chosen, tag).items(), key=lambda kv: kv[0].casefold())]
         for root in breakdowns
     }
     results = store.results()
@@ -69,7 +69,7 @@ def build(store: Store, deck: str, clock: DayClock, *, tag: str | None = None,
         weeks=week_series(by_day, clock, weeks),
         breakdown_period=breakdown_period,
         breakdowns=groups,
-        recall=store.recall_tallies(clock, chosen.first_day, chosen.last_day, tag),
+        recall=store.recall_tallies(clock, chosen, tag),
         verdict=kr5_verdict(periods["week"], target, recent),
         speed_draw_weeks=speed_draw.by_week(results),
         speed_draw_results=results,

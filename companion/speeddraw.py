@@ -118,16 +118,20 @@ def write_files(week_plan: WeekPlan, out_dir: Path, session: dt.datetime, now: i
 
 
 def _titles(client: AnkiConnect, nids: list[int]) -> dict[int, str]:
-    """The first field of each note, as plain text."""
+    """Each note's ``Title`` field (the speed-draw note type's), else its first field, as plain text."""
     if not nids:
         return {}
     titles = {}
     for info in client.notes_info(nids):
         if not info:
             continue
-        fields = sorted(info.get("fields", {}).items(), key=lambda kv: kv[1].get("order", 0))
-        text = _plain(fields[0][1].get("value", "")) if fields else ""
-        titles[int(info["noteId"])] = text or f"note {info['noteId']}"
+        fields = info.get("fields", {})
+        if "Title" in fields:
+            value = fields["Title"].get("value", "")
+        else:
+            ordered = sorted(fields.values(), key=lambda f: f.get("order", 0))
+            value = ordered[0].get("value", "") if ordered else ""
+        titles[int(info["noteId"])] = _plain(value) or f"note {info['noteId']}"
     return {nid: titles.get(nid, f"note {nid}") for nid in nids}
 
 

@@ -5,8 +5,12 @@ is on, the tags of the deck's notes (the namespaces synced), the retag undo log 
 speed-draw plans and results. A sync is written in one transaction: a sync killed half-way
 leaves the file as it was.
 
-The retention queries aggregate in SQL exactly like :mod:`companion.core.retention` does in
-Python (the tests hold the two, and Anki, to the same numbers).
+Each row carries what the reports group by, so that they read one index and never join:
+``cell`` says whether Anki's True Retention table counts the row and in which cell (decided
+in Python by :func:`companion.core.retention.counts`), ``member`` whether its card is in the
+deck now, ``nid`` its note, and ``dayno`` its review day (numbered for the rollover and
+time-zone offset of the last report, renumbered when those change). The tests hold the SQL
+aggregates to the pure maths, and both to Anki's own numbers.
 """
 
 from __future__ import annotations
@@ -19,13 +23,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from companion.core.retention import DAY, RECALL_WINDOWS, DayClock, Review, Tally, tally_of
+from companion.core.retention import (
+    DAY,
+    RECALL_WINDOWS,
+    DayClock,
+    Period,
+    Review,
+    Tally,
+    counts,
+    elapsed_since_previous_answer,
+    id_secs,
+    is_mature,
+    passed,
+    tally_of,
+)
 from companion.core.speed_draw import Result
 from companion.core.tags import child_of
 from companion.errors import StoreError
 
 SCHEMA_VERSION = 1
 CHUNK = 50_000  # rows per INSERT batch
+BULK = 100_000  # rows from which a sync rebuilds the indexes instead of updating them
+INDEX_CARD = "CREATE INDEX IF NOT EXISTS revlog_card ON revlog (cid, id)"
+# What the reports read: counted rows of the deck's cards, by day, cell and note.
+INDEX_COUNTED = ("CREATE INDEX IF NOT EXISTS revlog_counted ON revlog (dayno, cell, nid) "
+                 "WHERE member = 1 AND cell IS NOT NULL")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,9 +60,13 @@ CREATE TABLE IF NOT EXISTS revlog (
     factor INTEGER NOT NULL,
     time INTEGER NOT NULL,
     type INTEGER NOT NULL,
+    nid INTEGER,                     -- the card's note, once known
+    member INTEGER NOT NULL,         -- 1: the card is in the deck (as of the last sync)
+    cell INTEGER,                    -- NULL: not counted; else 2 * mature + failed
+    dayno INTEGER,                   -- review day number for meta.day_phase (NULL: before 1970)
     elapsed_ms INTEGER               -- since the card's previous rated answer
 );
-CREATE INDEX IF NOT EXISTS revlog_card ON revlog (cid, id);
+""" + INDEX_CARD + ";\n" + INDEX_COUNTED + """;
 CREATE TABLE IF NOT EXISTS cards (
     cid INTEGER PRIMARY KEY,
     nid INTEGER,                     -- NULL until known
@@ -85,11 +111,6 @@ CREATE TABLE IF NOT EXISTS speed_draw_results (
     limit_seconds INTEGER
 );
 """
-
-# The rows Anki's True Retention table counts (see companion.core.retention.counts).
-COUNTED = ("r.ease > 0 AND NOT (r.type = 3 AND r.factor = 0) "
-           "AND (r.type = 1 OR r.last_ivl <= -86400 OR r.last_ivl >= 1)")
-
 
 @dataclass(frozen=True)
 class SyncBatch:
@@ -209,17 +230,37 @@ class Store:
         """
         before = self._db.execute("SELECT count(*) FROM revlog").fetchone()[0]
         with self._transaction() as db:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (cid INTEGER PRIMARY KEY)")
-            db.execute("DELETE FROM touched")
-            for start in range(0, len(batch.reviews), CHUNK):
-                _insert_reviews(db, batch.reviews[start:start + CHUNK])
-            _update_elapsed(db)
+            old_members = self.members()
             db.execute("UPDATE cards SET member = 0 WHERE member = 1")
             db.executemany("INSERT INTO cards (cid, member) VALUES (?, 1) "
                            "ON CONFLICT (cid) DO UPDATE SET member = 1", ((c,) for c in batch.members))
             db.executemany("INSERT INTO cards (cid, nid, member) VALUES (?, ?, 0) "
-                           "ON CONFLICT (cid) DO UPDATE SET nid = excluded.nid",
-                           batch.card_notes.items())
+                           "ON CONFLICT (cid) DO UPDATE SET nid = excluded.nid", batch.card_notes.items())
+            _mark(db, "member = 1", batch.members - old_members)
+            _mark(db, "member = 0", old_members - batch.members)
+            db.executemany("UPDATE revlog SET nid = ? WHERE cid = ? AND nid IS NOT ?",
+                           ((nid, cid, nid) for cid, nid in batch.card_notes.items()))
+
+            notes = dict(db.execute("SELECT cid, nid FROM cards WHERE nid IS NOT NULL"))
+            cards = {r.cid for r in batch.reviews}
+            seen = {cid for (cid,) in db.execute("SELECT DISTINCT cid FROM revlog WHERE cid IN "
+                                                 "(SELECT value FROM json_each(?))", (_json_ids(cards),))}
+            elapsed = elapsed_since_previous_answer(batch.reviews)
+            phase = self._day_phase()
+            rows = [(r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.type, notes.get(r.cid),
+                     int(r.cid in batch.members), _cell(r), _dayno(r.id, phase), elapsed[r.id])
+                    for r in batch.reviews]
+            bulk = len(rows) >= BULK
+            if bulk:  # building the indexes afterwards is much faster than updating them row by row
+                db.execute("DROP INDEX revlog_card")
+                db.execute("DROP INDEX revlog_counted")
+            for start in range(0, len(rows), CHUNK):
+                _insert_reviews(db, rows[start:start + CHUNK])
+            if bulk:
+                db.execute(INDEX_CARD)
+                db.execute(INDEX_COUNTED)
+            _update_elapsed(db, seen)  # cards with earlier rows: recompute across old and new
+
             db.execute("DELETE FROM note_tags")
             db.executemany("INSERT OR IGNORE INTO note_tags (nid, tag, folded) VALUES (?, ?, ?)",
                            ((nid, tag, tag.casefold()) for nid, tags in batch.note_tags.items() for tag in tags))
@@ -236,7 +277,7 @@ class Store:
             db.execute("DELETE FROM meta WHERE key IN ('watermark', 'synced_at')")
 
     def summary(self) -> StoreSummary:
-        reviews = self._db.execute("SELECT count(*) FROM revlog r JOIN cards c ON c.cid = r.cid AND c.member = 1").fetchone()[0]
+        reviews = self._db.execute("SELECT count(*) FROM revlog WHERE member = 1").fetchone()[0]
         cards = self._db.execute("SELECT count(*) FROM cards WHERE member = 1").fetchone()[0]
         notes = self._db.execute("SELECT count(DISTINCT nid) FROM cards WHERE member = 1").fetchone()[0]
         synced = self._meta("synced_at")
@@ -244,77 +285,93 @@ class Store:
 
     def reviews(self) -> list[Review]:
         """Every cached row of the deck's cards (for tests and small decks)."""
-        rows = self._db.execute(
-            "SELECT r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.type FROM revlog r "
-            "JOIN cards c ON c.cid = r.cid AND c.member = 1 ORDER BY r.id")
+        rows = self._db.execute("SELECT id, cid, ease, ivl, last_ivl, factor, time, type FROM revlog "
+                                "WHERE member = 1 ORDER BY id")
         return [Review(*row) for row in rows]
 
     # -- retention ------------------------------------------------------------------------
 
+    def _day_phase(self) -> int:
+        return int(self._meta("day_phase") or 0)
+
+    def _renumber_days(self, clock: DayClock) -> None:
+        """Number review days for this clock's rollover and offset, if the last report used others."""
+        phase = clock.next_day_start % DAY
+        if phase != self._day_phase():
+            with self._transaction() as db:
+                db.execute("UPDATE revlog SET dayno = CASE WHEN id > -1000 THEN " + _DAYNO + " END", (phase,))
+                self._set_meta("day_phase", str(phase))
+
     def day_tallies(self, clock: DayClock, tag: str | None = None) -> dict[int, Tally]:
         """Counted reviews per review day (days ago) of the deck, or of a tag subtree in it."""
-        grouped = self._tallies(clock, "''", tag)
-        return grouped.get("", {})
+        self._renumber_days(clock)
+        where, params = self._scope(tag)
+        today = (clock.next_day_start - clock.next_day_start % DAY) // DAY  # dayno of days ago 0
+        by_day: dict[int, Tally] = {}
+        for dayno, cell, n in self._db.execute(
+                "SELECT dayno, cell, count(*) FROM revlog WHERE member = 1 AND cell IS NOT NULL "
+                f"AND dayno <= ? {where} GROUP BY dayno, cell", (today, *params)):
+            days = today - dayno
+            by_day[days] = by_day.get(days, Tally()) + _tally(cell, n)
+        return by_day
 
-    def group_day_tallies(self, clock: DayClock, root: str, tag: str | None = None) -> dict[str, dict[int, Tally]]:
-        """Counted reviews per review day for each child tag of ``root`` (``atlas::phase`` → each phase)."""
+    def group_tallies(self, clock: DayClock, root: str, period: Period, tag: str | None = None) -> dict[str, Tally]:
+        """Counted reviews in ``period`` for each child tag of ``root`` (``atlas::phase`` → each phase)."""
+        self._renumber_days(clock)
         groups: dict[str, str] = {}  # folded -> spelling
         pairs: list[tuple[int, str]] = []
         for nid, spelled in self._db.execute(
                 "SELECT nid, tag FROM note_tags WHERE substr(folded, 1, ?) = ?",
                 (len(root) + 2, (root + "::").casefold())):
             child = child_of(spelled, root)
-            if child is None:
-                continue
-            key = child.casefold()
-            groups.setdefault(key, child)
-            pairs.append((nid, key))
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS note_group (nid INTEGER, grp TEXT, PRIMARY KEY (nid, grp)) WITHOUT ROWID")
-        self._db.execute("DELETE FROM note_group")
-        self._db.executemany("INSERT OR IGNORE INTO note_group VALUES (?, ?)", pairs)
-        grouped = self._tallies(clock, "g.grp", tag, join="JOIN note_group g ON g.nid = c.nid")
-        return {groups[key]: by_day for key, by_day in grouped.items()}
+            if child is not None:
+                groups.setdefault(child.casefold(), child)
+                pairs.append((nid, child.casefold()))
+        with self._transaction() as db:  # one transaction, not one per row
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS note_group (nid INTEGER, grp TEXT, PRIMARY KEY (nid, grp)) "
+                       "WITHOUT ROWID")
+            db.execute("DELETE FROM note_group")
+            db.executemany("INSERT OR IGNORE INTO note_group VALUES (?, ?)", pairs)
+        where, params = self._scope(tag, "r.")
+        low, high = self._dayno_range(clock, period)
+        result = {spelling: Tally() for spelling in groups.values()}
+        for grp, cell, n in self._db.execute(
+                "SELECT g.grp, r.cell, count(*) FROM revlog r JOIN note_group g ON g.nid = r.nid "
+                f"WHERE r.member = 1 AND r.cell IS NOT NULL AND r.dayno > ? AND r.dayno <= ? {where} "
+                "GROUP BY g.grp, r.cell", (low, high, *params)):
+            result[groups[grp]] = result[groups[grp]] + _tally(cell, n)
+        return result
 
-    def _tallies(self, clock: DayClock, group: str, tag: str | None, join: str = "") -> dict[str, dict[int, Tally]]:
+    def recall_tallies(self, clock: DayClock, period: Period, tag: str | None = None) -> dict[str, Tally]:
+        """Counted reviews in ``period`` by the time since the card's previous answer (24h/7d/30d)."""
+        self._renumber_days(clock)
         where, params = self._scope(tag)
-        sql = (f"SELECT {group}, (? - 1 - r.id / 1000) / {DAY} AS days, r.last_ivl >= 21, r.ease = 1, count(*) "
-               f"FROM revlog r JOIN cards c ON c.cid = r.cid AND c.member = 1 {join} "
-               f"WHERE {COUNTED} AND r.id / 1000 >= 0 AND r.id / 1000 < ? {where} "
-               f"GROUP BY 1, 2, 3, 4")
-        result: dict[str, dict[int, Tally]] = {}
-        for grp, days, mature, failed, n in self._db.execute(sql, (clock.next_day_start, clock.next_day_start, *params)):
-            by_day = result.setdefault(grp, {})
-            by_day[days] = by_day.get(days, Tally()) + tally_of(mature=bool(mature), failed=bool(failed), n=n)
+        low, high = self._dayno_range(clock, period)
+        cases = " ".join(f"WHEN elapsed_ms >= {w.low * 1000} AND elapsed_ms < {w.high * 1000} THEN '{w.name}'"
+                         for w in RECALL_WINDOWS)
+        result = {w.name: Tally() for w in RECALL_WINDOWS}
+        for window, cell, n in self._db.execute(
+                f"SELECT CASE {cases} END AS win, cell, count(*) FROM revlog "
+                f"WHERE member = 1 AND cell IS NOT NULL AND dayno > ? AND dayno <= ? {where} "
+                "GROUP BY win, cell", (low, high, *params)):
+            if window is not None:
+                result[window] = result[window] + _tally(cell, n)
         return result
 
     @staticmethod
-    def _scope(tag: str | None) -> tuple[str, tuple[object, ...]]:
+    def _dayno_range(clock: DayClock, period: Period) -> tuple[int, int]:
+        """``(low, high]`` of day numbers for a period of days ago ``[first_day, last_day)``."""
+        today = (clock.next_day_start - clock.next_day_start % DAY) // DAY
+        low = today - period.last_day if period.last_day is not None else -1
+        return low, today - period.first_day
+
+    @staticmethod
+    def _scope(tag: str | None, prefix: str = "") -> tuple[str, tuple[object, ...]]:
         if tag is None:
             return "", ()
         folded = tag.casefold()
-        return ("AND c.nid IN (SELECT nid FROM note_tags WHERE folded = ? OR substr(folded, 1, ?) = ?)",
+        return (f"AND {prefix}nid IN (SELECT nid FROM note_tags WHERE folded = ? OR substr(folded, 1, ?) = ?)",
                 (folded, len(folded) + 2, folded + "::"))
-
-    def recall_tallies(self, clock: DayClock, first_day: int, last_day: int | None,
-                       tag: str | None = None) -> dict[str, Tally]:
-        """Counted reviews in a period by the time since the card's previous answer (24h/7d/30d)."""
-        where, params = self._scope(tag)
-        cases = " ".join(f"WHEN r.elapsed_ms >= {w.low * 1000} AND r.elapsed_ms < {w.high * 1000} THEN '{w.name}'"
-                         for w in RECALL_WINDOWS)
-        days = f"(? - 1 - r.id / 1000) / {DAY}"
-        limit = f"AND {days} < {int(last_day)}" if last_day is not None else ""
-        sql = (f"SELECT CASE {cases} END AS win, r.last_ivl >= 21, r.ease = 1, count(*) "
-               f"FROM revlog r JOIN cards c ON c.cid = r.cid AND c.member = 1 "
-               f"WHERE {COUNTED} AND r.id / 1000 >= 0 AND r.id / 1000 < ? AND {days} >= ? {limit} {where} "
-               f"GROUP BY 1, 2, 3")
-        args: list[object] = [clock.next_day_start, clock.next_day_start, first_day]
-        if last_day is not None:
-            args.append(clock.next_day_start)
-        result = {w.name: Tally() for w in RECALL_WINDOWS}
-        for win, mature, failed, n in self._db.execute(sql, (*args, *params)):
-            if win is not None:
-                result[win] = result[win] + tally_of(mature=bool(mature), failed=bool(failed), n=n)
-        return result
 
     # -- notes ----------------------------------------------------------------------------
 
@@ -326,29 +383,21 @@ class Store:
 
     def note_answers(self, recent: int = 20) -> dict[int, NoteAnswers]:
         """Per note of the deck: first rated answer, its last counted answers, lapses."""
-        first: dict[int, int] = {}
-        lapses: dict[int, int] = {}
-        totals: dict[int, tuple[int, int]] = {}
-        for nid, first_id, n_lapses, n_passed, n_failed in self._db.execute(
-                "SELECT c.nid, min(CASE WHEN r.ease > 0 THEN r.id END), "
-                "sum(r.type = 1 AND r.ease = 1), "
-                f"sum(({COUNTED}) AND r.ease != 1), sum(({COUNTED}) AND r.ease = 1) "
-                "FROM revlog r JOIN cards c ON c.cid = r.cid AND c.member = 1 "
-                "WHERE c.nid IS NOT NULL GROUP BY c.nid"):
-            if first_id is not None:
-                first[nid] = first_id
-            lapses[nid] = n_lapses or 0
-            totals[nid] = (n_passed or 0, n_failed or 0)
+        facts: dict[int, tuple[int | None, int, int, int]] = {}
+        for nid, first_id, lapses, passed, failed in self._db.execute(
+                "SELECT nid, min(CASE WHEN ease > 0 THEN id END), sum(type = 1 AND ease = 1), "
+                "sum(cell IN (0, 2)), sum(cell IN (1, 3)) "
+                "FROM revlog WHERE member = 1 AND nid IS NOT NULL GROUP BY nid"):
+            facts[nid] = (first_id, lapses or 0, passed or 0, failed or 0)
         answers: dict[int, list[bool]] = {}
-        for nid, ease in self._db.execute(
-                "SELECT nid, ease FROM (SELECT c.nid AS nid, r.id AS id, r.ease AS ease, "
-                "row_number() OVER (PARTITION BY c.nid ORDER BY r.id DESC) AS k "
-                "FROM revlog r JOIN cards c ON c.cid = r.cid AND c.member = 1 "
-                f"WHERE c.nid IS NOT NULL AND {COUNTED}) WHERE k <= ? ORDER BY nid, id", (recent,)):
-            answers.setdefault(nid, []).append(ease != 1)
-        nids = set(first) | set(lapses)
-        return {nid: NoteAnswers(nid, first.get(nid), tuple(answers.get(nid, ())), lapses.get(nid, 0),
-                                 *totals.get(nid, (0, 0))) for nid in nids}
+        for nid, cell in self._db.execute(
+                "SELECT nid, cell FROM (SELECT nid, id, cell, "
+                "row_number() OVER (PARTITION BY nid ORDER BY id DESC) AS k "
+                "FROM revlog WHERE member = 1 AND nid IS NOT NULL AND cell IS NOT NULL) "
+                "WHERE k <= ? ORDER BY nid, id", (recent,)):
+            answers.setdefault(nid, []).append(cell % 2 == 0)
+        return {nid: NoteAnswers(nid, first, tuple(answers.get(nid, ())), lapses, passed, failed)
+                for nid, (first, lapses, passed, failed) in facts.items()}
 
     # -- retag log ------------------------------------------------------------------------
 
@@ -410,18 +459,50 @@ class Store:
             "SELECT nid, at, week, accuracy, seconds, limit_seconds FROM speed_draw_results ORDER BY at, id")]
 
 
-def _insert_reviews(db: sqlite3.Connection, reviews: Sequence[Review]) -> None:
-    db.executemany("INSERT OR IGNORE INTO revlog (id, cid, ease, ivl, last_ivl, factor, time, type) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   ((r.id, r.cid, r.ease, r.ivl, r.last_ivl, r.factor, r.time, r.type) for r in reviews))
-    db.executemany("INSERT OR IGNORE INTO temp.touched (cid) VALUES (?)", ((r.cid,) for r in reviews))
+# Review day number for a day phase (the rollover as seconds after midnight UTC, i.e. the next
+# day start mod 86,400): days ago = today's number − this. Seconds truncate toward zero, as in Anki.
+_DAYNO = "(id / 1000 + 86400 - ?) / 86400"
 
 
-def _update_elapsed(db: sqlite3.Connection) -> None:
-    """Time since the previous rated answer of the same card, for the cards this sync touched."""
+def _cell(review: Review) -> int | None:
+    if not counts(review):
+        return None
+    return 2 * is_mature(review) + (not passed(review))
+
+
+def _tally(cell: int, n: int) -> Tally:
+    return tally_of(mature=cell >= 2, failed=cell % 2 == 1, n=n)
+
+
+def _json_ids(ids: Iterable[int]) -> str:
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"
+
+
+def _mark(db: sqlite3.Connection, assignment: str, cards: Iterable[int]) -> None:
+    """Set a column on every cached row of these cards (membership changed)."""
+    ids = _json_ids(cards)
+    if ids != "[]":
+        db.execute(f"UPDATE revlog SET {assignment} WHERE cid IN (SELECT value FROM json_each(?))", (ids,))
+
+
+def _dayno(review_id: int, phase: int) -> int | None:
+    """The review day number of a row (see ``_DAYNO``); None for rows before 1970."""
+    return (id_secs(review_id) + DAY - phase) // DAY if review_id > -1000 else None
+
+
+def _insert_reviews(db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+    db.executemany("INSERT OR IGNORE INTO revlog (id, cid, ease, ivl, last_ivl, factor, time, type, nid, member, "
+                   "cell, dayno, elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _update_elapsed(db: sqlite3.Connection, cards: Iterable[int]) -> None:
+    """Time since the previous rated answer, recomputed over all cached rows of these cards."""
+    ids = _json_ids(cards)
+    if ids == "[]":
+        return
     db.execute(
         "UPDATE revlog SET elapsed_ms = x.elapsed FROM ("
         "  SELECT id, id - max(CASE WHEN ease > 0 THEN id END) OVER ("
         "    PARTITION BY cid ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS elapsed"
-        "  FROM revlog WHERE cid IN (SELECT cid FROM temp.touched)"
-        ") AS x WHERE revlog.id = x.id AND revlog.elapsed_ms IS NOT x.elapsed")
+        "  FROM revlog WHERE cid IN (SELECT value FROM json_each(?))"
+        ") AS x WHERE revlog.id = x.id AND revlog.elapsed_ms IS NOT x.elapsed", (ids,))

@@ -7,11 +7,13 @@ same arguments give the same notes and rows (relative to the collection's day cu
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = "Atlas Distributed Systems"
+PHASE_1 = "atlas::phase::1-foundations"
 SUBDECKS = ("Guarantees::CAP", "Performance::Caching", "Companies::Netflix")
 PHASES = {  # subdeck -> (phase tag, category, week on the intensive path)
     "": ("atlas::phase::1-foundations", "foundation", 1),
@@ -76,11 +78,13 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
                              f"atlas::category::{category}", f"atlas::level::{LEVELS[i % 4]}",
                              f"atlas::topic::{category}-{i % 3}", "atlas::card::qa", "interview-core"]
                 requests.append((sub, AddNoteRequest(note=note, deck_id=did)))
+        speed = _speed_draw_notetype(col)
         for i in range(speed_draw_notes):
             sub = list(PHASES)[i % len(PHASES)]
             phase, category, week = PHASES[sub]
-            note = col.new_note(basic)
-            note["Front"], note["Back"] = f"<b>Diagram {i}</b>: draw it", "<img src='d.png'>"
+            note = col.new_note(speed)
+            note["Id"], note["Title"] = f"atlas-speed-draw:d{i}", f"Diagram {i} &amp; <i>friends</i>"
+            note["Diagram"] = "<img src='d.png'>"
             note.tags = [phase, f"atlas::week::{week:02d}", "atlas::path::intensive",
                          f"atlas::category::{category}", f"atlas::topic::{category}-d{i}", "atlas::card::speed-draw"]
             requests.append((sub, AddNoteRequest(note=note, deck_id=col.decks.id(f"{ROOT}::{sub}" if sub else ROOT))))
@@ -89,10 +93,10 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
         by_front = {}
         for nid in nids:
             note = col.get_note(nid)
-            by_front[note["Front"]] = nid
+            by_front[note["Front"] if "Front" in note else note["Id"]] = nid
         for sub in PHASES:
             history.notes[sub] = sorted(by_front[f"{sub or 'root'} question {i}"] for i in range(notes_per_deck))
-        history.speed_draw = sorted(by_front[f"<b>Diagram {i}</b>: draw it"] for i in range(speed_draw_notes))
+        history.speed_draw = sorted(by_front[f"atlas-speed-draw:d{i}"] for i in range(speed_draw_notes))
 
         decoy_cards: list[int] = []
         if decoys:
@@ -136,6 +140,19 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
         return history
     finally:
         col.close()
+
+
+def _speed_draw_notetype(col):
+    """A note type shaped like the build's "Atlas Speed Draw" (Id first, Title second)."""
+    models = col.models
+    model = models.new("Atlas Speed Draw")
+    for name in ("Id", "Title", "Diagram"):
+        models.add_field(model, models.new_field(name))
+    template = models.new_template("Speed draw")
+    template["qfmt"], template["afmt"] = "{{Title}}", "{{Title}}<hr id=answer>{{Diagram}}"
+    models.add_template(model, template)
+    models.add(model)
+    return models.by_name("Atlas Speed Draw")
 
 
 def _rows(rng: random.Random, cards: list[int], per_card: int, now: int) -> list[tuple]:
@@ -215,3 +232,48 @@ def _set_card_state(col, rows: list[tuple]) -> None:
             lapses[cid] = lapses.get(cid, 0) + 1
     updates = [(max(1, r[4]) if r[4] > 0 else 1, reps[cid], min(lapses.get(cid, 0), 5), cid) for cid, r in last.items()]
     col.db.executemany("update cards set type = 2, queue = 2, ivl = ?, due = 100, reps = ?, lapses = ? where id = ?", updates)
+
+
+def make_bulk(path: Path, *, notes: int, reviews: int, seed: int = 11) -> int:
+    """A big collection for the benchmark: ``notes`` notes over the subdecks, ``reviews`` rows.
+
+    Returns the day cutoff. Rows are spread over three years, of every kind (see ``_kind``).
+    """
+    from anki.collection import AddNoteRequest
+
+    rng = random.Random(seed)
+    col = open_collection(path)
+    try:
+        basic = col.models.by_name("Basic")
+        requests = []
+        subs = list(PHASES)
+        for i in range(notes):
+            sub = subs[i % len(subs)]
+            phase, category, week = PHASES[sub]
+            note = col.new_note(basic)
+            note["Front"], note["Back"] = f"question {i}", "answer"
+            note.tags = [phase, f"atlas::week::{week:02d}", "atlas::path::intensive", f"atlas::category::{category}",
+                         f"atlas::level::{LEVELS[i % 4]}", f"atlas::topic::{category}-{i % 25}", "atlas::card::qa"]
+            requests.append(AddNoteRequest(note=note, deck_id=col.decks.id(f"{ROOT}::{sub}" if sub else ROOT)))
+        col.add_notes(requests)
+        cards = [int(c) for c in col.find_cards(f'"deck:{ROOT}"')]
+        now_ms = int(time.time()) * 1000 - 60_000
+        span = 3 * 365 * DAY_MS
+        ids = rng.sample(range(now_ms - span, now_ms), reviews)
+        rows = []
+        per_card: dict[int, int] = {}
+        for rid in sorted(ids):
+            cid = cards[rng.randrange(len(cards))]
+            j = per_card.get(cid, 0)
+            per_card[cid] = j + 1
+            rows.append((rid, cid, *_kind(rng, j)))
+        cutoff = col.sched.day_cutoff
+    finally:
+        col.close()
+    # a million rows through the anki package's db proxy take minutes: write them with sqlite3
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany("insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+                       "values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.close()
+    return cutoff

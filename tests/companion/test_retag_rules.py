@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from deckbuilder.loader import load_plan
 
+from companion.cli import PROJECT_PLAN
 from companion.core.schedule import position, reference_week, speed_draw_limit, weeks_on
 from companion.core.status import NoteFacts, desired_tags, low_retention, now_tags, status
 from companion.core.tags import (
@@ -21,6 +23,7 @@ from companion.core.tags import (
 
 DAY = 86_400_000
 NOW = 1_795_900_000_000
+plan = load_plan(PROJECT_PLAN)
 
 
 @pytest.mark.parametrize("today, week, phase", [
@@ -31,12 +34,12 @@ NOW = 1_795_900_000_000
     ("2026-04-26", 16, 5),
     ("2026-04-27", 17, 5),
 ])
-def test_position_on_the_intensive_path(plan, today, week, phase):
+def test_position_on_the_intensive_path(today, week, phase):
     pos = position(plan, dt.date(2026, 1, 5), "intensive", dt.date.fromisoformat(today))
     assert (pos.week, pos.phase.number) == (week, phase)
 
 
-def test_position_describes_itself(plan):
+def test_position_describes_itself():
     start = dt.date(2026, 1, 5)
     assert position(plan, start, "balanced", dt.date(2026, 2, 9)).describe() == \
         "week 6 of 32 (balanced), phase 2 Performance & Scale"
@@ -52,7 +55,7 @@ def test_position_describes_itself(plan):
     ("balanced", 4, 2, 5), ("balanced", 5, 3, 4), ("balanced", 12, 6, 3), ("balanced", 13, 7, 3),
     ("extended", 7, 2, 5), ("extended", 8, 3, 4), ("extended", 52, 16, 2),
 ])
-def test_speed_draw_minutes_follow_the_reference_week(plan, path, week, reference, minutes):
+def test_speed_draw_minutes_follow_the_reference_week(path, week, reference, minutes):
     assert reference_week(plan, week, path) == reference
     start = dt.date(2026, 1, 5)
     pos = position(plan, start, path, start + dt.timedelta(weeks=max(week, 1) - 1))
@@ -71,7 +74,7 @@ def test_speed_draw_minutes_follow_the_reference_week(plan, path, week, referenc
     (6, 2, "balanced", "intensive", (3, 3)),
     (12, 2, "balanced", "intensive", (6, 6)),
 ])
-def test_a_notes_week_covers_weeks_of_the_learners_path(plan, week, phase, source, target, weeks):
+def test_a_notes_week_covers_weeks_of_the_learners_path(week, phase, source, target, weeks):
     assert weeks_on(plan, week, phase, source, target) == weeks
 
 
@@ -104,7 +107,7 @@ def test_low_retention(recent, weak):
     assert low_retention(recent) is weak
 
 
-def test_now_tags(plan):
+def test_now_tags():
     pos = position(plan, dt.date(2026, 1, 5), "intensive", dt.date(2026, 1, 19))  # week 3, phase 2
     assert now_tags(plan, pos, PlanTags(2, 3, "intensive")) == {"atlas::now::phase", "atlas::now::week"}
     assert now_tags(plan, pos, PlanTags(2, 4, "intensive")) == {"atlas::now::phase", "atlas::now::upcoming"}
@@ -118,7 +121,7 @@ def test_now_tags(plan):
     assert now_tags(plan, before, PlanTags(1, 1, "intensive")) == {"atlas::now::upcoming"}
 
 
-def test_desired_tags_combine_now_status_and_weak(plan):
+def test_desired_tags_combine_now_status_and_weak():
     pos = position(plan, dt.date(2026, 1, 5), "intensive", dt.date(2026, 1, 19))
     note = NoteFacts(1, PlanTags(2, 3, "intensive"), NOW - 10 * DAY, (True, False, False), leech=False)
     assert desired_tags(plan, pos, note, NOW, 0.95) == {

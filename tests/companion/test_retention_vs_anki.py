@@ -8,12 +8,15 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from click.testing import CliRunner
 
 from ankiconnect_server import anki_connect_server
 from companion.cli import retention_command
-from conftest import PHASE_1
-from review_history import ROOT
+from review_history import PHASE_1, ROOT
+
+pytest_plugins = ["companion_fixtures"]
 
 
 def retention(served, *args: str) -> dict:
@@ -31,7 +34,7 @@ def test_the_history_is_big_and_varied_enough(served):
     assert table["year"] != table["all"]  # rows older than a year
 
 
-def test_deck_and_tag_subtree_equal_ankis_table(served, home):
+def test_deck_and_tag_subtree_equal_ankis_table(served, companion_home):
     deck = retention(served)
     assert deck["day_cutoff"] == served.cutoff
     assert deck["true_retention"] == served.deck_oracle
@@ -43,20 +46,22 @@ def test_deck_and_tag_subtree_equal_ankis_table(served, home):
     assert card["true_retention"] == served.oracles[f'deck:"{ROOT}" tag:atlas::card']
 
 
-def test_every_breakdown_group_equals_ankis_table(served, home):
-    data = retention(served, "--by", "atlas::phase", "--by", "atlas::level")
-    phases = {g["tag"]: g["true_retention"] for g in data["breakdowns"]["atlas::phase"]}
+@pytest.mark.parametrize("period", ["today", "yesterday", "week", "month", "year", "all"])
+def test_every_breakdown_group_equals_ankis_table(served, companion_home, period):
+    data = retention(served, "--by", "atlas::phase", "--by", "atlas::level", "--period", period)
+    assert data["breakdown_period"] == period
+    phases = {g["tag"]: g for g in data["breakdowns"]["atlas::phase"]}
     assert sorted(phases) == [PHASE_1, "atlas::phase::2-performance", "atlas::phase::3-companies"]
-    for tag, table in phases.items():
-        assert table == served.oracles[f'deck:"{ROOT}" tag:{tag}'], tag
-    levels = {g["tag"]: g["true_retention"] for g in data["breakdowns"]["atlas::level"]}
-    assert levels["atlas::level::recall"] == served.oracles[f'deck:"{ROOT}" tag:atlas::level::recall']
-    first, month = data["breakdowns"]["atlas::phase"][0], phases[PHASE_1]["month"]  # rates: the --period (month)
-    assert (first["total"]["passed"], first["total"]["failed"]) == (
-        month["young_passed"] + month["mature_passed"], month["young_failed"] + month["mature_failed"])
+    keys = ("young_passed", "young_failed", "mature_passed", "mature_failed")
+    for tag, group in phases.items():
+        assert {k: group[k] for k in keys} == served.oracles[f'deck:"{ROOT}" tag:{tag}'][period], tag
+        assert (group["total"]["passed"], group["total"]["failed"]) == (
+            group["young_passed"] + group["mature_passed"], group["young_failed"] + group["mature_failed"])
+    recall = next(g for g in data["breakdowns"]["atlas::level"] if g["tag"] == "atlas::level::recall")
+    assert {k: recall[k] for k in keys} == served.oracles[f'deck:"{ROOT}" tag:atlas::level::recall'][period]
 
 
-def test_weeks_add_up_to_all_time_and_rates_match_counts(served, home):
+def test_weeks_add_up_to_all_time_and_rates_match_counts(served, companion_home):
     data = retention(served)
     total = {k: sum(w[k] for w in data["weeks"]) for k in ("young_passed", "young_failed", "mature_passed",
                                                           "mature_failed")}
@@ -73,7 +78,7 @@ def test_weeks_add_up_to_all_time_and_rates_match_counts(served, home):
 
 def test_another_time_zone_and_rollover_hour(tmp_path):
     """Los Angeles (UTC−8) with the day starting at 19:00: both Anki and retention run there."""
-    env = {**os.environ, "TZ": "America/Los_Angeles", "ATLAS_ANKI_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "TZ": "America/Los_Angeles", "ATLAS_ANKI_HOME": str(tmp_path / "companion_home")}
     env.pop("ANKICONNECT_URL", None)
     here = os.path.dirname(__file__)
     make = textwrap.dedent(f"""

@@ -14,9 +14,16 @@ import pytest
 
 import companion.store as store_module
 from companion.core.retention import (
+    PERIODS,
     DayClock,
     Review,
+    Tally,
+    counts,
     elapsed_since_previous_answer,
+    is_mature,
+    passed,
+    period,
+    period_tallies,
     recall_window,
     tally_by_day,
     tally_of,
@@ -54,6 +61,8 @@ def test_sql_aggregates_equal_the_pure_maths(store):
     store.apply_sync(batch(reviews, members))
     mine = [r for r in reviews if r.cid in members]
     assert store.day_tallies(CLOCK) == tally_by_day(mine, CLOCK)
+    store.apply_sync(batch([], set(range(10, 60))))  # membership changes: ten cards out, ten in
+    assert store.day_tallies(CLOCK) == tally_by_day([r for r in reviews if r.cid >= 10], CLOCK)
 
 
 def test_tag_subtrees_and_groups(store):
@@ -68,9 +77,24 @@ def test_tag_subtrees_and_groups(store):
     assert store.day_tallies(CLOCK, "ATLAS::phase::1-x") == of({0, 2})
     assert store.day_tallies(CLOCK, "atlas::phase") == of({0, 1, 2})
     assert store.day_tallies(CLOCK, "atlas::level::RECALL") == of({0})
-    groups = store.group_day_tallies(CLOCK, "atlas::phase")
-    assert groups == {"atlas::phase::1-x": of({0, 2}), "atlas::phase::2-y": of({1})}
-    assert store.group_day_tallies(CLOCK, "atlas::phase", tag="atlas::level") == {"atlas::phase::1-x": of({0})}
+    for p in PERIODS:
+        def total(cards):
+            return period_tallies(of(cards))[p.name]
+
+        assert store.group_tallies(CLOCK, "atlas::phase", p) == {"atlas::phase::1-x": total({0, 2}),
+                                                                  "atlas::phase::2-y": total({1})}, p
+        assert store.group_tallies(CLOCK, "atlas::phase", p, tag="atlas::level") == {
+            "atlas::phase::1-x": total({0}), "atlas::phase::2-y": Tally()}, p
+
+
+def test_day_numbers_follow_the_clock(store):
+    reviews = random_reviews(5_000, 5)
+    store.apply_sync(batch(reviews, range(5)))
+    for clock in (CLOCK, DayClock(NEXT + 3 * 3600, 0, 7), DayClock(NEXT - 8 * 3600, -8 * 3600, 20), CLOCK):
+        assert store.day_tallies(clock) == tally_by_day(reviews, clock)
+    more = [r for r in random_reviews(200, 5, seed=8) if r.id not in {x.id for x in reviews}]
+    store.apply_sync(batch(more, range(5)))  # new rows numbered with the last clock's phase
+    assert store.day_tallies(CLOCK) == tally_by_day(reviews + more, CLOCK)
 
 
 def test_elapsed_times_and_recall_windows(store):
@@ -78,19 +102,14 @@ def test_elapsed_times_and_recall_windows(store):
     store.apply_sync(batch(reviews[:2_000], range(20)))
     store.apply_sync(batch(reviews[2_000:], range(20)))  # the second sync recomputes the cards it touched
     elapsed = elapsed_since_previous_answer(reviews)
-    stored = dict(store._db.execute("SELECT id, elapsed_ms FROM revlog"))
-    assert stored == elapsed
-    expected: dict = {"24h": {}, "7d": {}, "30d": {}}
-    for r in reviews:
-        days = CLOCK.days_ago(r.id)
-        window = recall_window(elapsed[r.id])
-        from companion.core.retention import counts, is_mature, passed
-
-        if window and counts(r) and days is not None and days < 30:
-            cell = tally_of(mature=is_mature(r), failed=not passed(r))
-            expected[window] = expected[window] + cell if expected[window] else cell
-    got = store.recall_tallies(CLOCK, 0, 30)
-    assert {k: v for k, v in got.items()} == {k: v for k, v in expected.items()}
+    assert dict(store._db.execute("SELECT id, elapsed_ms FROM revlog")) == elapsed
+    for p in (period("month"), period("all")):
+        expected = {"24h": Tally(), "7d": Tally(), "30d": Tally()}
+        for r in reviews:
+            days, window = CLOCK.days_ago(r.id), recall_window(elapsed[r.id])
+            if window and counts(r) and days is not None and p.contains(days):
+                expected[window] = expected[window] + tally_of(mature=is_mature(r), failed=not passed(r))
+        assert store.recall_tallies(CLOCK, p) == expected
 
 
 def test_membership_follows_the_last_sync_and_rows_are_never_duplicated(store):

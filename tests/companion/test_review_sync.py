@@ -13,6 +13,8 @@ from companion.store import Store
 from companion.sync import deck_subtree, sync
 from review_history import ROOT
 
+pytest_plugins = ["companion_fixtures"]
+
 SUBTREE = [ROOT, f"{ROOT}::Companies", f"{ROOT}::Guarantees", f"{ROOT}::Performance",
            f"{ROOT}::Companies::Netflix", f"{ROOT}::Guarantees::CAP", f"{ROOT}::Performance::Caching"]
 

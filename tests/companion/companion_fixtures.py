@@ -1,5 +1,10 @@
 """Fixtures of the companion's tests: real collections, a real AnkiConnect server, a clean home.
 
+A plugin, not a ``conftest.py``: pytest imports every package-less conftest as the module
+``conftest``, and the suite's top-level tests import theirs by that name. Test modules load
+this one with ``pytest_plugins = ["companion_fixtures"]``; it is registered once, so the
+session fixtures are shared.
+
 ``review_history`` builds collections with the ``anki`` package; ``ankiconnect_server`` runs
 the PyPI ``anki-connect-server`` on a free loopback port (started with this interpreter,
 stopped after the test or the session).
@@ -13,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from ankiconnect_server import anki_connect_server
-from review_history import ROOT, History, make_history, open_collection, oracle
-
-PHASE_1 = "atlas::phase::1-foundations"
+from review_history import PHASE_1, ROOT, History, make_history, open_collection, oracle
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,10 @@ def fresh(tmp_path) -> Served:
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
+def companion_home(tmp_path, monkeypatch) -> Path:
     """ATLAS_ANKI_HOME in the test's folder; no AnkiConnect settings from the environment."""
     folder = tmp_path / "home"
     monkeypatch.setenv("ATLAS_ANKI_HOME", str(folder))
     monkeypatch.delenv("ANKICONNECT_URL", raising=False)
     monkeypatch.delenv("ANKICONNECT_KEY", raising=False)
     return folder
-
-
-@pytest.fixture(scope="session")
-def plan():
-    from companion.cli import PROJECT_PLAN
-    from deckbuilder.loader import load_plan
-
-    return load_plan(PROJECT_PLAN)
