@@ -140,7 +140,7 @@ def to_text(report: Report, weeks_shown: int = 12) -> str:
         lines.append(f"  {w.week}{'…' if w.partial else ' '} {_cell(rate):>20}  {_ci(rate):<14} {bar}")
     for root, groups in r.breakdowns.items():
         names = [g.tag[len(root) + 2:] for g in groups]
-        width = max([len(n) + 2 for n in names] + [14])
+        width = max([len(n) + 2 for n in names] + [len(root) + 4])
         lines += ["", f"{'By ' + root:<{width}}{'young':>18}{'mature':>18}{'total':>18}  95% CI (total), "
                       f"{PERIOD_LABELS[r.breakdown_period]}"]
         if not groups:

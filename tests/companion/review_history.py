@@ -22,6 +22,8 @@ PHASES = {  # subdeck -> (phase tag, category, week on the intensive path)
     "Companies::Netflix": ("atlas::phase::3-companies", "systems", 7),
 }
 LEVELS = ("recognition", "recall", "application", "analysis")
+DIAGRAMS = ("Raft leader election", "Read &amp; write <i>quorums</i>", "Consistent hashing ring",
+            "Two-phase commit", "Netflix edge &amp; <b>Zuul</b>", "Cache-aside with TTL")
 DAY_MS = 86_400_000
 
 
@@ -83,7 +85,7 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
             sub = list(PHASES)[i % len(PHASES)]
             phase, category, week = PHASES[sub]
             note = col.new_note(speed)
-            note["Id"], note["Title"] = f"atlas-speed-draw:d{i}", f"Diagram {i} &amp; <i>friends</i>"
+            note["Id"], note["Title"] = f"atlas-speed-draw:d{i}", DIAGRAMS[i % len(DIAGRAMS)]
             note["Diagram"] = "<img src='d.png'>"
             note.tags = [phase, f"atlas::week::{week:02d}", "atlas::path::intensive",
                          f"atlas::category::{category}", f"atlas::topic::{category}-d{i}", "atlas::card::speed-draw"]

@@ -57,8 +57,11 @@ def test_plan_record_and_retention(fresh, companion_home, tmp_path):
     assert [str(e["UID"]) for e in events] == [f"speed-draw-{week}-{n}@atlas-anki" for n in picked]
     assert [e.decoded("DTSTART") for e in events] == [
         dt.datetime.combine(today, dt.time(7, 30)) + dt.timedelta(minutes=8 * i) for i in range(3)]
-    assert str(events[0]["SUMMARY"]).startswith("Speed-draw 1/3: Diagram ")
-    assert str(events[0]["SUMMARY"]).endswith(" & friends (5 min)")  # the Title field, as plain text
+    titles = {"Raft leader election", "Read & write quorums", "Consistent hashing ring", "Two-phase commit",
+              "Netflix edge & Zuul", "Cache-aside with TTL"}  # the Title fields, as plain text
+    summaries = [str(e["SUMMARY"]) for e in events]
+    assert all(s.startswith(f"Speed-draw {i}/3: ") and s.endswith(" (5 min)") for i, s in enumerate(summaries, 1))
+    assert {s.split(": ", 1)[1][:-len(" (5 min)")] for s in summaries} <= titles
     assert f"speed-draw record {picked[0]} --accuracy PCT --seconds N" in str(events[0]["DESCRIPTION"])
 
     again = speed_draw("plan", "--url", url, "--count", "2", "--out", str(out), "--json")
