@@ -25,7 +25,7 @@ from companion import config
 from companion.client import DEFAULT_TIMEOUT, DEFAULT_URL, AnkiConnect
 from companion.core.retention import PERIOD_NAMES, day_clock
 from companion.core.schedule import Position, position
-from companion.errors import CompanionError, ConfigError
+from companion.errors import AnkiTimeout, AnkiUnavailable, CompanionError, ConfigError
 from companion.store import Store
 
 PROJECT_PLAN = Path(__file__).resolve().parent.parent / "cards" / "plan.yaml"
@@ -223,7 +223,14 @@ def retention_command(url: str, key: str | None, timeout: float, deck: str, tag:
         if not offline:
             roots = tuple(dict.fromkeys(("atlas", "leech", *(b.split("::")[0] for b in breakdowns),
                                          *([tag.split("::")[0]] if tag else []))))
-            result = sync(_client(url, key, timeout), store, deck, now=now, tag_roots=roots)
+            try:
+                result = sync(_client(url, key, timeout), store, deck, now=now, tag_roots=roots)
+            except (AnkiUnavailable, AnkiTimeout) as e:
+                synced = store.summary().synced_at
+                if synced is None:
+                    raise
+                when = dt.datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M")
+                raise CommandError(f"{e}; or run retention --offline for the reviews cached on {when}") from e
             name = result.deck
             _progress(f"synced {result.new_reviews:,} new reviews ({result.cards:,} cards, "
                       f"{result.requests} requests)")
@@ -241,7 +248,7 @@ def retention_command(url: str, key: str | None, timeout: float, deck: str, tag:
     elif as_csv:
         click.echo(render.to_csv(rep), nl=False)
     else:
-        click.echo(render.to_text(rep), nl=False)
+        click.echo(render.to_text(rep, weeks_shown=weeks or 12), nl=False)
 
 
 # ---------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def to_csv(report: Report) -> str:
     for name in PERIOD_NAMES:
         row("period", name, name, report.periods[name])
     for w in report.weeks:
-        row("week", w.week, "week", w.tally)
+        row("week", w.week, "iso-week", w.tally)
     for root, groups in report.breakdowns.items():
         for g in groups:
             row(f"tag:{root}", g.tag, report.breakdown_period, g.tally)

@@ -384,11 +384,11 @@ class Store:
     def note_answers(self, recent: int = 20) -> dict[int, NoteAnswers]:
         """Per note of the deck: first rated answer, its last counted answers, lapses."""
         facts: dict[int, tuple[int | None, int, int, int]] = {}
-        for nid, first_id, lapses, passed, failed in self._db.execute(
+        for nid, first_id, lapses, n_passed, n_failed in self._db.execute(
                 "SELECT nid, min(CASE WHEN ease > 0 THEN id END), sum(type = 1 AND ease = 1), "
                 "sum(cell IN (0, 2)), sum(cell IN (1, 3)) "
                 "FROM revlog WHERE member = 1 AND nid IS NOT NULL GROUP BY nid"):
-            facts[nid] = (first_id, lapses or 0, passed or 0, failed or 0)
+            facts[nid] = (first_id, lapses or 0, n_passed or 0, n_failed or 0)
         answers: dict[int, list[bool]] = {}
         for nid, cell in self._db.execute(
                 "SELECT nid, cell FROM (SELECT nid, id, cell, "

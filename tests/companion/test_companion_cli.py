@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import socket
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from companion.cli import push_command, retag_command, retention_command, speed_draw_group
+from companion.store import Store
 
 pytest_plugins = ["companion_fixtures"]
 
@@ -54,6 +56,19 @@ def test_anki_down(companion_home):
     assert result.stderr == (f"retention: Anki is not running or AnkiConnect is not installed at "
                              f"http://127.0.0.1:{port}: start Anki with the AnkiConnect add-on (code 2055492159), "
                              f"or pass --url / set ANKICONNECT_URL if it listens elsewhere\n")
+
+
+def test_anki_down_after_a_sync_points_to_the_cache(served, companion_home):
+    assert CliRunner().invoke(retention_command, ["--url", served.url]).exit_code == 0
+    with Store.for_deck(companion_home, "Atlas Distributed Systems") as store:
+        synced = store.summary().synced_at
+    when = dt.datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M")
+    port = closed_port()
+    result = CliRunner().invoke(retention_command, ["--url", f"http://127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"if it listens elsewhere; or run retention --offline for the reviews cached on "
+                                  f"{when}\n")
+    assert CliRunner().invoke(retention_command, ["--offline"]).exit_code == 0
 
 
 @responses.activate
