@@ -1,4 +1,4 @@
-"""Shared fixtures: fixture sources, a real Anki collection, and the import Anki's GUI does."""
+"""Shared fixtures: writable fixture sources and a real Anki collection."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURE_CARDS = Path(__file__).resolve().parent / "fixtures" / "cards"
+from ankitools import FIXTURE_CARDS
 
 
 @pytest.fixture
@@ -36,15 +35,3 @@ def collection(tmp_path: Path):
     col = Collection(str(tmp_path / "anki" / "collection.anki2"))
     yield col
     col.close()
-
-
-def import_package(col, path: Path):
-    """Import like Anki's import dialog does by default: update notes and note types if newer."""
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from anki.import_export_pb2 import IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER as IF_NEWER
-
-    options = ImportAnkiPackageOptions(
-        merge_notetypes=False, update_notes=IF_NEWER, update_notetypes=IF_NEWER,
-        with_scheduling=False, with_deck_configs=False,
-    )
-    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=options))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import import_package
+from ankitools import import_package
 from deckbuilder.build import BuildSettings, build
 
 ROOT = "Atlas Distributed Systems"

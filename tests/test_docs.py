@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from conftest import REPO
+from ankitools import REPO
 
 SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
 README = (REPO / "README.md").read_text()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, import_package
+from ankitools import REPO, import_package
 from deckbuilder.build import BuildSettings, build
 from deckbuilder.core.model import MINIMUM_MIX
 from deckbuilder.loader import load_curriculum
