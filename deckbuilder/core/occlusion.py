@@ -137,16 +137,20 @@ def _home_slot(node_id: str) -> int:
     return int.from_bytes(digest[:4], "big") % CLOZE_SLOTS + 1
 
 
-# Images are rasterized at 2 device pixels per CSS pixel (sharp on a 2× phone screen), less for
-# large diagrams so that the longer side stays within RASTER_MAX_SIDE (never below 1×).
+# Images are rasterized at 2 device pixels per CSS pixel (sharp on a 2× phone screen) while
+# that stays within RASTER_PIXEL_BUDGET pixels; larger diagrams get less, never below 1× (the
+# diagram's own size), except that no side exceeds RASTER_MAX_SIDE (the largest image phones'
+# web views reliably show).
 RASTER_PREFERRED_SCALE = 2.0
-RASTER_MAX_SIDE = 2400
+RASTER_PIXEL_BUDGET = 4_500_000
+RASTER_MAX_SIDE = 8000
 
 
 def raster_scale(width: float, height: float) -> float:
     """Device pixels per CSS pixel for a diagram of ``width``×``height`` CSS pixels."""
-    longest = max(width, height, 1.0)
-    return round(max(1.0, min(RASTER_PREFERRED_SCALE, RASTER_MAX_SIDE / longest)), 3)
+    area = max(width * height, 1.0)
+    scale = min(RASTER_PREFERRED_SCALE, max(1.0, (RASTER_PIXEL_BUDGET / area) ** 0.5))
+    return round(min(scale, RASTER_MAX_SIDE / max(width, height, 1.0)), 3)
 
 
 def containing_cluster(box: Box, boxes: Sequence[Box]) -> Box | None:

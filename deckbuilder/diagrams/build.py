@@ -26,7 +26,15 @@ from deckbuilder.diagrams.atlas import AtlasPage, read_checkout
 from deckbuilder.diagrams.cache import RenderCache, RenderRecord, block_key
 from deckbuilder.diagrams.errors import DiagramError
 from deckbuilder.diagrams.progress import Progress
-from deckbuilder.diagrams.renderer import BlockJob, PageJob, Renderer, choose_main, find_mermaid_js, renderer_version
+from deckbuilder.diagrams.renderer import (
+    BlockJob,
+    PageJob,
+    Renderer,
+    choose_main,
+    find_mermaid_js,
+    image_blocks,
+    renderer_version,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
         sources.extend(_atlas_sources(atlas_dir, plan, path, warnings))
     sources.extend(_own_sources(own_diagrams, plan, warnings))
 
-    jobs = _jobs(sources, cache, version, options)
+    jobs, known = _jobs(sources, cache, version, options)
     total_blocks = sum(len(job.blocks) for job in jobs)
     bar = Progress(total_blocks, "rendering diagrams", enabled=progress)
     renderer = Renderer(cache, mermaid_js=mermaid_js, chromium=options.chromium, workers=options.jobs,
@@ -64,7 +72,10 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
         transient = renderer.run(jobs)
     finally:
         bar.close()
-    result = _assemble(sources, cache, version, transient, options, warnings, rendered_now=renderer.rendered)
+    for job in jobs:
+        for block in job.blocks:
+            known[block.key] = transient.get(block.key) or cache.record(block.key)
+    result = _assemble(sources, cache, version, known, options, warnings, rendered_now=renderer.rendered)
     if options.verbose:
         for line in result.repairs:
             print(f"repaired {line}", file=sys.stderr)
@@ -162,32 +173,28 @@ def _block_job(block: MermaidBlock, version: str) -> BlockJob:
                     repaired=repaired if repaired != block.source else None)
 
 
-def _jobs(sources: Sequence[_Source], cache: RenderCache, version: str, options: DiagramOptions) -> list[PageJob]:
-    """A job for each page whose renders or images the cache lacks."""
+def _jobs(sources: Sequence[_Source], cache: RenderCache, version: str,
+          options: DiagramOptions) -> tuple[list[PageJob], dict[str, RenderRecord | None]]:
+    """A job for each page whose renders or images the cache lacks, and the cached records read."""
     jobs = []
+    known: dict[str, RenderRecord | None] = {}
     for source in sources:
-        blocks = tuple(_block_job(b, version) for b in source.blocks)
-        records = [cache.record(b.key) for b in blocks]
+        keys = [block_key(b.source, version) for b in source.blocks]
+        records = [cache.record(k) for k in keys]
+        known.update(zip(keys, records))
         if any(r is None for r in records):
             needed = True
         else:
-            wanted = _image_blocks(records, options)
-            needed = any(not cache.has_image(blocks[i].key) for i in wanted)
+            needed = any(not cache.has_image(keys[i]) for i in image_blocks(records, options.blocks))
         if needed:
+            blocks = tuple(_block_job(b, version) for b in source.blocks)
             jobs.append(PageJob(page=source.page.source_label, blocks=blocks, images=options.blocks))
-    return jobs
-
-
-def _image_blocks(records: Sequence[RenderRecord | None], options: DiagramOptions) -> list[int]:
-    if options.blocks == "all":
-        return [i for i, r in enumerate(records) if r is not None and r.ok]
-    main = choose_main(records)
-    return [] if main is None else [main]
+    return jobs, known
 
 
 # --- notes -----------------------------------------------------------------------------------
 
-def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, transient: dict[str, RenderRecord],
+def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, known: dict[str, RenderRecord | None],
               options: DiagramOptions, warnings: list[str], rendered_now: int) -> DiagramBuild:
     notes: list[NoteSpec] = []
     failures: list[BlockFailure] = []
@@ -197,7 +204,7 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, tran
     for source in sources:
         page = source.page
         keys = [block_key(b.source, version) for b in source.blocks]
-        records = [transient.get(k) or cache.record(k) for k in keys]
+        records = [known.get(k) for k in keys]
         page_failures = []
         for block, record in zip(source.blocks, records):
             total += 1
@@ -211,7 +218,7 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, tran
         main = choose_main(records)
         page_notes: list[NoteSpec] = []
         if main is not None:
-            for index in _image_blocks(records, options):
+            for index in image_blocks(records, options.blocks):
                 if not cache.has_image(keys[index]):
                     page_failures.append(BlockFailure(page.source_label, source.blocks[index].line,
                                                       "rendered, but its image is missing from the cache (rebuild)"))

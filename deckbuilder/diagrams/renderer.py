@@ -23,7 +23,7 @@ from deckbuilder.diagrams.cache import RenderCache, RenderRecord
 from deckbuilder.diagrams.errors import DiagramError
 
 # Bump when the measuring, the repairs or the image policy change: every cached render is redone.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -119,6 +119,16 @@ def choose_main(records: Sequence[RenderRecord | None]) -> int | None:
     return None
 
 
+def image_blocks(records: Sequence[RenderRecord | None], images: Literal["main", "all"]) -> list[int]:
+    """The blocks of a page that get an image: its main diagram, and with ``all`` every block
+    that renders with boxes to occlude."""
+    main = choose_main(records)
+    chosen = [] if main is None else [main]
+    if images == "all":
+        chosen += [i for i, r in enumerate(records) if r is not None and r.ok and r.boxes and i != main]
+    return sorted(chosen)
+
+
 def encode_image(png: bytes) -> bytes:
     """The browser's PNG as lossless WebP of a palette image (flat diagram colours survive,
     text stays sharp, the file shrinks several times)."""
@@ -149,7 +159,13 @@ class Renderer:
     def run(self, jobs: Sequence[PageJob]) -> dict[str, RenderRecord]:
         """Render every job; returns the records that could not be cached (timeouts)."""
         if jobs:
-            asyncio.run(self._run(list(jobs)))
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # the usual case: no event loop in this thread
+                asyncio.run(self._run(list(jobs)))
+            else:  # called from code that runs a loop (a notebook, sync Playwright): use a thread
+                with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                    thread.submit(lambda: asyncio.run(self._run(list(jobs)))).result()
         return dict(self.transient)
 
     async def _run(self, jobs: list[PageJob]) -> None:
@@ -223,31 +239,31 @@ class _Worker:
             await self.close()
 
     async def page_job(self, job: PageJob) -> list[asyncio.Future]:
+        """Render the page's blocks in order; snapshot a block while it is still on screen when
+        it will get an image, then make sure every block that needs one has it."""
         cache = self.r.cache
         records: list[RenderRecord | None] = [cache.record(b.key) for b in job.blocks]
         encodes: list[asyncio.Future] = []
+        imaged: set[int] = {i for i, b in enumerate(job.blocks) if cache.has_image(b.key)}
         shown: int | None = None  # index of the block now in the page's DOM
-        main_found = False
         for index, block in enumerate(job.blocks):
             if records[index] is None:
                 records[index] = await self.render(block, job.page)
                 shown = index if records[index].ok else None
-            record = records[index]
+                # a block with nodes that is the main one so far stays the main one
+                certain = index in image_blocks(records[: index + 1], job.images) and any(
+                    b.kind == "node" or job.images == "all" for b in records[index].boxes)
+                if shown == index and certain and index not in imaged:
+                    encodes.append(await self.snapshot(block.key, records[index]))
+                    imaged.add(index)
             self.r.on_block(job.page, 1)
-            wants = job.images == "all" or (job.images == "main" and not main_found and record.ok and any(b.kind == "node" for b in record.boxes))
-            if record.ok and any(b.kind == "node" for b in record.boxes):
-                main_found = True
-            if wants and record.ok and not cache.has_image(block.key):
+        for index in image_blocks(records, job.images):
+            if index not in imaged:
                 if shown != index:
-                    await self.render(block, job.page)
+                    await self.render(job.blocks[index], job.page)
                     shown = index
-                encodes.append(await self.snapshot(block.key, record))
-        if job.images == "main" and not main_found:
-            first = choose_main(records)
-            if first is not None and not cache.has_image(job.blocks[first].key):
-                if shown != first:
-                    await self.render(job.blocks[first], job.page)
-                encodes.append(await self.snapshot(job.blocks[first].key, records[first]))
+                encodes.append(await self.snapshot(job.blocks[index].key, records[index]))
+                imaged.add(index)
         return encodes
 
     async def render(self, block: BlockJob, page_name: str) -> RenderRecord:

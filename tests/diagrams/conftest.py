@@ -38,8 +38,10 @@ def plan():
 
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory) -> Path:
-    """One render cache for the whole session: the corpus renders once."""
-    return tmp_path_factory.mktemp("render-cache")
+    """One render cache for the whole session: the corpus renders once. ``ATLAS_TEST_RENDER_CACHE``
+    names a folder to keep it across sessions (while working on the tests)."""
+    kept = os.environ.get("ATLAS_TEST_RENDER_CACHE")
+    return Path(kept) if kept else tmp_path_factory.mktemp("render-cache")
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +95,27 @@ def import_package(col, path: Path):
 
 
 @pytest.fixture(scope="session")
+def corpus_records(corpus_build, render_cache, shared_atlas):
+    """Each page's render records (page path -> one per block), read back from the cache."""
+    import re
+
+    from deckbuilder.core.mermaid_source import has_literal_newlines, mermaid_blocks, unescape_literal_newlines
+    from deckbuilder.diagrams.build import _block_job
+    from deckbuilder.diagrams.cache import RenderCache
+    from deckbuilder.diagrams.renderer import find_mermaid_js, renderer_version
+
+    version = renderer_version(find_mermaid_js())
+    cache = RenderCache(render_cache / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
+    out = {}
+    for page in corpus_build.pages:
+        text = (shared_atlas / page.page).read_text(encoding="utf-8")
+        if has_literal_newlines(text):
+            text = unescape_literal_newlines(text)
+        out[page.page] = [cache.record(_block_job(b, version).key) for b in mermaid_blocks(text)]
+    return out
+
+
+@pytest.fixture(scope="session")
 def corpus_package(corpus_build, tmp_path_factory) -> Path:
     return write(corpus_build.notes, tmp_path_factory.mktemp("apkg") / "atlas.apkg")
 
@@ -126,6 +149,11 @@ def browser():
         instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         yield instance
         instance.close()
+
+
+def notes_by_guid(col) -> dict:
+    """Note id by GUID (GUIDs hold characters Anki's search syntax treats specially)."""
+    return {guid: nid for nid, guid in col.db.all("select id, guid from notes")}
 
 
 def copy_media(col, folder: Path) -> None:

@@ -101,7 +101,8 @@ def test_too_many_nodes_for_anki():
 
 
 @pytest.mark.parametrize("width, height, scale", [
-    (400, 300, 2.0), (1200, 800, 2.0), (1600, 900, 1.5), (2400, 1000, 1.0), (5000, 300, 1.0),
+    (400, 300, 2.0), (1200, 800, 2.0), (1600, 900, 1.768), (2400, 1000, 1.369), (5000, 300, 1.6),
+    (2067, 2352, 1.0), (800, 9332, 0.857),
 ])
 def test_raster_scale(width, height, scale):
     assert raster_scale(width, height) == scale
