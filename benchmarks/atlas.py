@@ -73,12 +73,19 @@ def main() -> None:
                                    options=options, progress=True)
         cold_s = time.perf_counter() - start
 
-        start = time.perf_counter()
-        warm = build_diagram_notes(plan=plan, path="intensive", atlas_dir=args.atlas, own_diagrams=[],
-                                   options=options, progress=False)
-        ours = Path(tmp) / "ours.apkg"
-        write_package(list(warm.notes), ours, build_time=1_700_000_000)
-        warm_s = time.perf_counter() - start
+        def warm_rebuild(name: str):
+            start = time.perf_counter()
+            result = build_diagram_notes(plan=plan, path="intensive", atlas_dir=args.atlas, own_diagrams=[],
+                                         options=options, progress=False)
+            out = Path(tmp) / name
+            write_package(list(result.notes), out, build_time=1_700_000_000)
+            return result, out, time.perf_counter() - start
+
+        warm, ours, warm_s = warm_rebuild("ours.apkg")  # nothing changed: the assembled build is cached too
+        for entry in cache.glob("diagrams/*/builds/*.pickle"):
+            entry.unlink()
+        reassembled, _, reassembled_s = warm_rebuild("ours-reassembled.apkg")  # renders cached, notes rebuilt
+        assert reassembled.notes == warm.notes and reassembled.rendered_now == 0
 
         start = time.perf_counter()
         theirs = Path(tmp) / "genanki.apkg"
@@ -94,9 +101,11 @@ def main() -> None:
               f"images {len(media)}")
         print(f"cold render:   {cold.rendered_now} blocks in {cold_s:.1f} s = {cold.rendered_now / cold_s:.1f} diagrams/s "
               f"({args.jobs} workers)")
-        print(f"warm rebuild:  {warm_s:.2f} s (renders {warm.rendered_now}, writes {apkg / 1e6:.1f} MB)")
+        print(f"warm rebuild:  {warm_s:.2f} s unchanged sources (renders {warm.rendered_now}, writes {apkg / 1e6:.1f} MB)")
+        print(f"               {reassembled_s:.2f} s with every page re-read and its notes re-assembled (renders 0)")
         print(f"genanki alone: {genanki_s:.2f} s (same notes and media, {theirs.stat().st_size / 1e6:.1f} MB)")
-        print(f"ratio:         {warm_s / genanki_s:.2f}x (goal <= 1.5x)")
+        print(f"ratio:         {warm_s / genanki_s:.2f}x unchanged, {reassembled_s / genanki_s:.2f}x re-assembled "
+              "(goal <= 1.5x)")
         print(f"package:       {apkg / 1e6:.1f} MB for {media_bytes / 1e6:.1f} MB of unique media = "
               f"{apkg / max(media_bytes, 1):.3f}x (goal <= 1.1x); {media_bytes / max(len(media), 1) / 1e3:.1f} KB "
               "per diagram (goal <= 60 KB)")

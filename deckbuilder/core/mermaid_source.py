@@ -10,7 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*mermaid\b[^\n]*$")
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*mermaid\b[^\n]*$", re.M)
 _LITERAL_ESCAPE = re.compile(r"\\(.)", re.S)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "", '"': '"', "'": "'", "\\": "\\"}
 
@@ -43,25 +43,29 @@ def mermaid_blocks(text: str) -> list[MermaidBlock]:
     block ends at a fence of the same character at least as long. An unclosed block runs to
     the end of the page, as in CommonMark.
     """
-    lines = text.split("\n")
     blocks: list[MermaidBlock] = []
-    i = 0
-    while i < len(lines):
-        match = _FENCE_OPEN.match(lines[i])
+    pos = 0
+    line = 1
+    while True:
+        match = _FENCE_OPEN.search(text, pos)
         if not match:
-            i += 1
-            continue
+            return blocks
+        line += text.count("\n", pos, match.start())
         indent, fence = match.group("indent"), match.group("fence")
-        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        body: list[str] = []
-        j = i + 1
-        while j < len(lines) and not close.match(lines[j]):
-            line = lines[j]
-            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip(" \t"))
-            j += 1
-        blocks.append(MermaidBlock(index=len(blocks), line=i + 1, source="\n".join(body).strip("\n") + "\n"))
-        i = j + 1
-    return blocks
+        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        body_start = match.end() + 1
+        end = close.search(text, body_start) if body_start <= len(text) else None
+        body_end = end.start() if end else len(text)
+        body = text[body_start:body_end] if body_start <= body_end else ""
+        lines = [
+            row[len(indent):] if row.startswith(indent) else row.lstrip(" \t")
+            for row in body.split("\n")
+        ] if indent else body.split("\n")
+        blocks.append(MermaidBlock(index=len(blocks), line=line, source="\n".join(lines).strip("\n") + "\n"))
+        if end is None:
+            return blocks
+        line += text.count("\n", match.start(), end.end())
+        pos = end.end()
 
 
 # --- diagram kinds ---------------------------------------------------------------------------

@@ -9,9 +9,10 @@ message; the rest of the deck still builds.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +21,7 @@ from deckbuilder.core.mermaid_source import MermaidBlock, repair
 from deckbuilder.core.notes import MediaFile, NoteSpec, deck_name
 from deckbuilder.core.plan import Plan, week_tag
 from deckbuilder.core.tags import NAMESPACE
-from deckbuilder.diagrams import cards
+from deckbuilder.diagrams import buildcache, cards
 from deckbuilder.diagrams.api import BlockFailure, DiagramBuild, DiagramOptions, OwnDiagram, PageReport
 from deckbuilder.diagrams.atlas import AtlasPage, read_checkout
 from deckbuilder.diagrams.cache import RenderCache, RenderRecord, block_key
@@ -57,6 +58,31 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
     mermaid_js = options.mermaid_js or find_mermaid_js()
     version = renderer_version(mermaid_js, options.chromium)
     cache = RenderCache((options.cache_dir or default_cache_dir()) / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
+    builds = cache.root / "builds"
+    key = buildcache.fingerprint(plan=plan, path=path, atlas_dir=atlas_dir, own_diagrams=own_diagrams,
+                                 options=options, renderer_version=version, environ=os.environ)
+    cached = buildcache.load(builds, key)
+    if cached is not None:
+        _tell(cached, options, progress)
+        return cached
+    result = _build(plan, path, atlas_dir, own_diagrams, options, progress, mermaid_js, version, cache)
+    if not any("timed out" in f.message or "browser failed" in f.message for f in result.failures):
+        buildcache.store(builds, key, replace(result, rendered_now=0))
+    _tell(result, options, progress)
+    return result
+
+
+def _tell(result: DiagramBuild, options: DiagramOptions, progress: bool) -> None:
+    """Repairs (with --verbose) and the per-page report on stderr."""
+    if options.verbose:
+        for line in result.repairs:
+            print(f"repaired {line}", file=sys.stderr)
+    if progress or options.verbose:
+        print(result.report(), file=sys.stderr)
+
+
+def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram], options: DiagramOptions,
+           progress: bool, mermaid_js: Path, version: str, cache: RenderCache) -> DiagramBuild:
     warnings: list[str] = []
     sources: list[_Source] = []
     if atlas_dir is not None:
@@ -75,13 +101,7 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
     for job in jobs:
         for block in job.blocks:
             known[block.key] = transient.get(block.key) or cache.record(block.key)
-    result = _assemble(sources, cache, version, known, options, warnings, rendered_now=renderer.rendered)
-    if options.verbose:
-        for line in result.repairs:
-            print(f"repaired {line}", file=sys.stderr)
-    if progress or options.verbose:
-        print(result.report(), file=sys.stderr)
-    return result
+    return _assemble(sources, cache, version, known, options, warnings, rendered_now=renderer.rendered)
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -211,7 +231,7 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, know
             if record is not None and record.ok:
                 rendered += 1
                 if record.repaired:
-                    repairs.append(_repair_line(page.source_label, block))
+                    repairs.append(_repair_line(page.source_label, block, record))
             else:
                 message = record.error if record is not None else "not rendered (the renderer stopped early)"
                 page_failures.append(BlockFailure(page.source_label, block.line, _with_page_line(message, block.line)))
@@ -247,12 +267,14 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, know
     )
 
 
-def _repair_line(page: str, block: MermaidBlock) -> str:
+def _repair_line(page: str, block: MermaidBlock, record: RenderRecord) -> str:
     """``page:line: block N: <repair> on lines a, b, c …`` (page lines), one clause per kind."""
+    fixes = record.repairs if record.repairs is not None else tuple(
+        (r.line, r.what) for r in repair(block.source).repairs)
     by_kind: dict[str, list[int]] = {}
-    for fix in repair(block.source).repairs:
-        kind = re.sub(r"^quoted \d+ labels?", "quoted labels", fix.what)
-        by_kind.setdefault(kind, []).append(block.line + fix.line)
+    for line, what in fixes:
+        kind = re.sub(r"^quoted \d+ labels?", "quoted labels", what)
+        by_kind.setdefault(kind, []).append(block.line + line)
     clauses = []
     for kind, lines in by_kind.items():
         shown = ", ".join(str(n) for n in lines[:6]) + (f" and {len(lines) - 6} more" if len(lines) > 6 else "")

@@ -25,12 +25,15 @@ class RenderRecord:
     width: float
     height: float
     boxes: tuple[Box, ...]
+    # the repairs that made it render: (line in the block, what), None when not recorded
+    repairs: tuple[tuple[int, str], ...] | None = None
 
     def to_json(self) -> str:
         return json.dumps({
             "ok": self.ok, "error": self.error, "repaired": self.repaired,
             "width": self.width, "height": self.height,
             "boxes": [[b.kind, b.node_id, b.x, b.y, b.width, b.height, list(b.label)] for b in self.boxes],
+            "repairs": None if self.repairs is None else [list(r) for r in self.repairs],
         }, ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
@@ -41,6 +44,7 @@ class RenderRecord:
             width=float(data["width"]), height=float(data["height"]),
             boxes=tuple(Box(kind=k, node_id=i, x=x, y=y, width=w, height=h, label=tuple(lbl))
                         for k, i, x, y, w, h, lbl in data["boxes"]),
+            repairs=None if data.get("repairs") is None else tuple((int(n), str(w)) for n, w in data["repairs"]),
         )
 
 

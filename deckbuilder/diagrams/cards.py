@@ -84,9 +84,9 @@ def answer_html(label: Sequence[str]) -> str:
 
 
 def _mask(box: Box, record: RenderRecord, target: bool) -> str:
-    rect = mask_rect(box, record.width, record.height)
-    cls = "io-mask io-target" if target else "io-mask"
-    return f'<i class="{cls}" style="{rect.css()}"></i>'
+    """A mask as an ``<i>`` placed in percent of the image (``.io-stage > i`` in the CSS)."""
+    style = mask_rect(box, record.width, record.height).css()
+    return f'<i class="io-target" style="{style}"></i>' if target else f'<i style="{style}"></i>'
 
 
 def occlusion_uid(page_key: str, block_index: int, unit: str, node_id: str) -> str:
@@ -101,9 +101,13 @@ def occlusion_notes(page: DiagramPage, block: RenderedBlock, options: DiagramOpt
     title = block_title(page, block, main)
     source = html.escape(f"{page.source_label}, line {block.line}")
     tags = ordered([*page.tags, card_tag("occlusion"), complexity_tag(node_count(record))])
+    masks = [_mask(b, record, False) for b in units]
+    hide_all = options.mode == "hide-all-guess-one"
+    image = image_html(block.image, page.title)
+    context = html.escape(page.context)
     notes = []
-    for target in units:
-        others = [b for b in units if b is not target] if options.mode == "hide-all-guess-one" else []
+    for number, target in enumerate(units):
+        others = "".join(masks[:number]) + "".join(masks[number + 1:]) if hide_all else ""
         cluster = containing_cluster(target, record.boxes) if options.unit == "node" else None
         extra = f"In <b>{html.escape(' '.join(cluster.label))}</b>" if cluster and cluster.label else ""
         uid = occlusion_uid(page.key, block.index, options.unit, target.node_id)
@@ -114,9 +118,9 @@ def occlusion_notes(page: DiagramPage, block: RenderedBlock, options: DiagramOpt
             fields={
                 "Id": html.escape(uid),
                 "Diagram": title,
-                "Context": html.escape(page.context),
-                "Image": image_html(block.image, page.title),
-                "Masks": "".join(_mask(b, record, False) for b in others),
+                "Context": context,
+                "Image": image,
+                "Masks": others,
                 "Target": _mask(target, record, True),
                 "Answer": answer_html(target.label),
                 "Extra": extra,

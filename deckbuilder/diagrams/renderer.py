@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
-from deckbuilder.core.mermaid_source import label_lines
+from deckbuilder.core.mermaid_source import label_lines, repair
 from deckbuilder.core.occlusion import Box, raster_scale
 from deckbuilder.diagrams.cache import RenderCache, RenderRecord
 from deckbuilder.diagrams.errors import DiagramError
@@ -294,7 +294,9 @@ class _Worker:
                 Box(kind=kind, node_id=node_id, x=x, y=y, width=w, height=h, label=label_lines(label))
                 for kind, node_id, x, y, w, h, label in result["boxes"]
             )
-            record = RenderRecord(True, None, bool(result["usedRepair"]), result["width"], result["height"], boxes)
+            used = bool(result["usedRepair"])
+            fixes = tuple((r.line, r.what) for r in repair(block.source).repairs) if used else ()
+            record = RenderRecord(True, None, used, result["width"], result["height"], boxes, fixes)
         self.r.cache.put_record(block.key, record)
         return record
 

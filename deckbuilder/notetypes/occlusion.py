@@ -20,14 +20,15 @@ DIAGRAM_CSS = """
 .io-stage { position: relative; display: inline-block; max-width: 100%; line-height: 0;
             background: #fff; border-radius: 6px; }
 .io-stage img { display: block; max-width: 100%; height: auto; margin: 0; }
-.io-mask { position: absolute; box-sizing: border-box; border-radius: 4px;
-           background: #ffeba2; border: 1px solid #212121; }
+/* masks: <i style="left:…%;top:…%;width:…%;height:…%"> over the image */
+.io-stage > i { position: absolute; display: block; box-sizing: border-box; border-radius: 4px;
+                background: #ffeba2; border: 1px solid #212121; }
 /* the target's frame is drawn outside its box, so nothing of the node is hidden on the back */
-.io-mask.io-target { background: #ff8e8e; border: 0; border-radius: 0; box-shadow: 0 0 0 2px #b3261e; }
-.io-back .io-mask.io-target { background: transparent; box-shadow: 0 0 0 3px #e0382e, 0 0 0 5px #fff; }
-.nightMode .io-mask { background: #8a7a3c; border-color: #f5f7fa; }
-.nightMode .io-mask.io-target { background: #c2413a; box-shadow: 0 0 0 2px #ffd0cc; }
-.nightMode .io-back .io-mask.io-target { background: transparent; box-shadow: 0 0 0 3px #ff8e8e, 0 0 0 5px #1e1f22; }
+.io-stage > i.io-target { background: #ff8e8e; border: 0; border-radius: 0; box-shadow: 0 0 0 2px #b3261e; }
+.io-back .io-stage > i.io-target { background: transparent; box-shadow: 0 0 0 3px #e0382e, 0 0 0 5px #fff; }
+.nightMode .io-stage > i { background: #8a7a3c; border-color: #f5f7fa; }
+.nightMode .io-stage > i.io-target { background: #c2413a; box-shadow: 0 0 0 2px #ffd0cc; }
+.nightMode .io-back .io-stage > i.io-target { background: transparent; box-shadow: 0 0 0 3px #ff8e8e, 0 0 0 5px #1e1f22; }
 .io-ask { margin-top: 10px; font-weight: 500; }
 .io-answer { font-size: 1.1em; }
 .io-answer .io-name { font-weight: 700; }

@@ -86,7 +86,7 @@ def test_target_mask_covers_the_node_on_the_front_and_reveals_it_on_the_back(
 
         back = _show(page, tmp_path, "back.html", card.answer(), css)
         revealed = _pixels(back, node, dpr)
-        page.evaluate("() => document.querySelectorAll('.io-mask').forEach(m => m.style.display = 'none')")
+        page.evaluate("() => document.querySelectorAll('.io-stage > i').forEach(m => m.style.display = 'none')")
         bare = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
         diagram = _pixels(bare, node, dpr)
         assert revealed == diagram, uid  # the label shows exactly as drawn
