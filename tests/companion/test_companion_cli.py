@@ -21,7 +21,7 @@ from companion.store import Store
 pytest_plugins = ["companion_fixtures"]
 
 URL = "http://127.0.0.1:8765"
-README = Path(__file__).resolve().parents[2] / "companion" / "README-section.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.parametrize("command, args", [
