@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
 from companion.errors import ConfigError
+from deckbuilder.atomicfile import write_text
 
 APP_NAME = "atlas-anki"
 CONFIG_FILE = "config.json"
@@ -69,11 +69,7 @@ def load(home: Path) -> Remembered:
 
 
 def save(home: Path, remembered: Remembered) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    file = home / CONFIG_FILE
-    tmp = file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(remembered.to_json(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, file)
+    write_text(home / CONFIG_FILE, json.dumps(remembered.to_json(), indent=2) + "\n")
 
 
 def remember(home: Path, **changes: object) -> Remembered:

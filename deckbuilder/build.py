@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from deckbuilder import text
+from deckbuilder.atomicfile import write_text
 from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
@@ -197,11 +197,4 @@ def read_stamps(path: Path) -> tuple[Stamps, Problem | None]:
 def write_stamps(path: Path, stamps: Stamps) -> None:
     body = json.dumps({"version": 1, "notes": {uid: list(v) for uid, v in sorted(stamps.items())}},
                       separators=(",", ":"), ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, body + "\n")

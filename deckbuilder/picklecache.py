@@ -8,11 +8,11 @@ Entries are written atomically; an unreadable entry is a miss.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from deckbuilder.atomicfile import write_bytes
 
 _MISS_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError)
 
@@ -42,13 +42,7 @@ class PickleCache:
             return None
 
     def put(self, key: str, value: Any) -> None:
-        tmp = None
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path(key))
+            write_bytes(self.path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
-            if tmp:
-                Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written only costs time
+            pass  # a cache that cannot be written only costs time

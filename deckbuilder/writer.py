@@ -20,6 +20,7 @@ from typing import Iterable, Sequence
 
 import genanki
 
+from deckbuilder.atomicfile import replacing
 from deckbuilder.core.notes import NoteSpec
 from deckbuilder.errors import OutputError
 from deckbuilder.notetypes import REGISTRY, NoteTypeSpec
@@ -123,21 +124,13 @@ def write_package(notes: Sequence[NoteSpec], out_path: Path, build_time: int) ->
 
 
 def _zip_atomically(out_path: Path, db_path: Path, media: Iterable[tuple[str, str]]) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w") as zf:
-            _add(zf, "collection.anki2", db_path.read_bytes(), compress=True)
-            media = list(media)
-            index = {str(i): name for i, (name, _) in enumerate(media)}
-            _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
-            for i, (name, path) in enumerate(media):
-                _add(zf, str(i), Path(path).read_bytes(), compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with replacing(out_path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        _add(zf, "collection.anki2", db_path.read_bytes(), compress=True)
+        media = list(media)
+        index = {str(i): name for i, (name, _) in enumerate(media)}
+        _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
+        for i, (name, path) in enumerate(media):
+            _add(zf, str(i), Path(path).read_bytes(), compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool) -> None:
