@@ -154,3 +154,14 @@ def test_a_render_that_takes_too_long_fails_with_a_timeout_and_is_not_cached(pla
     normal = build(plan, root, cache)
     assert normal.rendered_now == 4  # nothing of the timed-out run was cached
     assert normal.blocks_rendered == 3
+
+
+def test_blocks_all_and_unit_subgraph(small, plan):
+    root, cache, _ = small
+    every = build(plan, root, cache, blocks="all", unit="subgraph")
+    occlusion = sorted(n.uid for n in every.notes if n.notetype == "occlusion")
+    assert occlusion == ["atlas-occlusion:site/docs/systems/acme/architecture.md#0:subgraph:Edge"]
+    assert every.rendered_now == 0  # the sequence diagrams have nothing to occlude: no new image
+    [edge] = [n for n in every.notes if n.notetype == "occlusion"]
+    assert edge.fields["Answer"] == '<span class="io-name">Edge Plane</span>'
+    assert edge.fields["Masks"] == ""  # the only subgraph: nothing else to hide
