@@ -56,6 +56,8 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
                         options: DiagramOptions, progress: bool = True) -> DiagramBuild:
     """Occlusion and speed-draw notes for a DS checkout's pages and the project's own diagrams."""
     mermaid_js = options.mermaid_js or find_mermaid_js()
+    if not mermaid_js.is_file():
+        raise DiagramError(f"mermaid.js not found at {mermaid_js} — run `npm ci` in the project folder, or fix the path")
     version = renderer_version(mermaid_js, options.chromium)
     cache = RenderCache((options.cache_dir or default_cache_dir()) / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
     builds = cache.root / "builds"

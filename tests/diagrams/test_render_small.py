@@ -165,3 +165,33 @@ def test_blocks_all_and_unit_subgraph(small, plan):
     [edge] = [n for n in every.notes if n.notetype == "occlusion"]
     assert edge.fields["Answer"] == '<span class="io-name">Edge Plane</span>'
     assert edge.fields["Masks"] == ""  # the only subgraph: nothing else to hide
+
+
+def test_a_missing_browser_or_mermaid_is_an_error_that_says_what_to_install(plan, tmp_path):
+    from deckbuilder.diagrams.errors import DiagramError
+    from deckbuilder.errors import DeckBuilderError
+
+    root = checkout(tmp_path / "atlas")
+    with pytest.raises(DiagramError) as no_browser:
+        build(plan, root, tmp_path / "cache", chromium=tmp_path / "no-chromium")
+    assert str(no_browser.value) == (
+        f"Chromium is not installed at {tmp_path / 'no-chromium'} — install Debian's package: apt-get install chromium")
+    assert isinstance(no_browser.value, DeckBuilderError)
+    with pytest.raises(DiagramError) as no_mermaid:
+        build(plan, root, tmp_path / "cache", mermaid_js=tmp_path / "mermaid.min.js")
+    assert str(no_mermaid.value) == (
+        f"mermaid.js not found at {tmp_path / 'mermaid.min.js'} — run `npm ci` in the project folder, or fix the path")
+
+
+def test_progress_repairs_and_the_report_go_to_stderr(plan, tmp_path, capfd):
+    from deckbuilder.diagrams import DiagramOptions, build_diagram_notes
+
+    root = checkout(tmp_path / "atlas")
+    build_diagram_notes(plan=plan, path="intensive", atlas_dir=root, own_diagrams=[],
+                        options=DiagramOptions(cache_dir=tmp_path / "cache", verbose=True), progress=True)
+    out, err = capfd.readouterr()
+    assert out == ""
+    lines = err.strip().split("\n")
+    assert lines[0].startswith("rendering diagrams [")  # stderr is not a terminal here: a line per tenth
+    assert lines[-1].startswith("diagrams: 3 of 4 blocks rendered (75.0%)")
+    assert "repaired site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11" in lines
