@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Literal, Mapping, Sequence
 
-BoxKind = Literal["node", "cluster"]
+BoxKind = Literal["node", "cluster", "actor"]  # actor: a sequence diagram participant
 Complexity = Literal["simple", "moderate", "complex", "very-complex"]
 
 # Anki folds every cloze number above 500 into card 500, so numbers live in 1..CLOZE_SLOTS.
@@ -96,8 +96,8 @@ def complexity_title(level: Complexity) -> str:
 
 
 def occlusion_units(boxes: Sequence[Box], unit: BoxKind) -> list[Box]:
-    """The boxes a note is made for: nodes (or subgraphs) with a label, one per Mermaid id,
-    in reading order (top to bottom, then left to right)."""
+    """The boxes of one kind with a label, one per Mermaid id, in reading order (top to
+    bottom, then left to right): the nodes (or subgraphs) a note is made for."""
     seen: set[str] = set()
     chosen: list[Box] = []
     for box in sorted(boxes, key=lambda b: (round(b.y), round(b.x), b.node_id)):
@@ -151,6 +151,12 @@ def raster_scale(width: float, height: float) -> float:
     area = max(width * height, 1.0)
     scale = min(RASTER_PREFERRED_SCALE, max(1.0, (RASTER_PIXEL_BUDGET / area) ** 0.5))
     return round(min(scale, RASTER_MAX_SIDE / max(width, height, 1.0)), 3)
+
+
+def components(boxes: Sequence[Box]) -> list[Box]:
+    """A diagram's components for speed-draw: its nodes, or for a sequence diagram its
+    participants (left to right)."""
+    return occlusion_units(boxes, "node") or occlusion_units(boxes, "actor")
 
 
 def containing_cluster(box: Box, boxes: Sequence[Box]) -> Box | None:

@@ -253,7 +253,12 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, know
                 )
                 is_main = index == main
                 if options.io == "native":
-                    note = cards.native_note(page, rendered_block, options, is_main)
+                    try:
+                        note = cards.native_note(page, rendered_block, options, is_main)
+                    except ValueError as exc:  # more nodes than Anki has cloze numbers
+                        warnings.append(f"{page.source_label}:{rendered_block.line}: no native occlusion note: {exc} "
+                                        "— use --io overlay for this diagram")
+                        note = None
                     page_notes.extend([note] if note else [])
                 else:
                     page_notes.extend(cards.occlusion_notes(page, rendered_block, options, is_main))

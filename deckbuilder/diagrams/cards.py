@@ -13,6 +13,7 @@ from deckbuilder.core.occlusion import (
     cloze_numbers,
     complexity,
     complexity_title,
+    components,
     containing_cluster,
     mask_rect,
     occlusion_units,
@@ -178,11 +179,11 @@ def speed_draw_uid(page_key: str) -> str:
 def speed_draw_note(page: DiagramPage, main: RenderedBlock) -> NoteSpec:
     """The page's speed-draw note, drawn against its main diagram."""
     record = main.record
-    components = [b for b in occlusion_units(record.boxes, "node")]
-    count = node_count(record)
+    parts = components(record.boxes)
+    count = len(parts)
     level = complexity(count)
     minutes = speed_draw_minutes(page.reference_week)
-    items = "".join(f"<li>{html.escape(b.label[0])}</li>" for b in components)
+    items = "".join(f"<li>{html.escape(b.label[0])}</li>" for b in parts)
     metrics = "".join(f"<li>{item}</li>" for item in page.key_metrics)
     uid = speed_draw_uid(page.key)
     return NoteSpec(

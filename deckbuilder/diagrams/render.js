@@ -54,6 +54,14 @@
       }
       boxes.push([kind, nodeId, r.x - frame.x, r.y - frame.y, r.width, r.height, labelHtml(g)]);
     }
+    // Sequence diagrams: each participant once (the top box), for the speed-draw component list.
+    for (const top of svg.querySelectorAll("rect.actor-top, g.actor-man.actor-top")) {
+      const group = top.tagName.toLowerCase() === "g" ? top : top.parentNode;
+      const name = top.getAttribute("name") || group.getAttribute("name") || group.textContent.trim();
+      const rows = Array.from(group.querySelectorAll("text.actor-box, text.actor-man, text.actor"), (t) => t.textContent);
+      const r = top.getBoundingClientRect();
+      boxes.push(["actor", name, r.x - frame.x, r.y - frame.y, r.width, r.height, rows.join("<br>")]);
+    }
     return { width: frame.width, height: frame.height, boxes, usedRepair };
   };
 

@@ -23,7 +23,7 @@ from deckbuilder.diagrams.cache import RenderCache, RenderRecord
 from deckbuilder.diagrams.errors import DiagramError
 
 # Bump when the measuring, the repairs or the image policy change: every cached render is redone.
-RENDERER_VERSION = "5"
+RENDERER_VERSION = "6"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -125,7 +125,8 @@ def image_blocks(records: Sequence[RenderRecord | None], images: Literal["main",
     main = choose_main(records)
     chosen = [] if main is None else [main]
     if images == "all":
-        chosen += [i for i, r in enumerate(records) if r is not None and r.ok and r.boxes and i != main]
+        chosen += [i for i, r in enumerate(records)
+                   if r is not None and r.ok and i != main and any(b.kind in ("node", "cluster") for b in r.boxes)]
     return sorted(chosen)
 
 
@@ -252,7 +253,7 @@ class _Worker:
                 shown = index if records[index].ok else None
                 # a block with nodes that is the main one so far stays the main one
                 certain = index in image_blocks(records[: index + 1], job.images) and any(
-                    b.kind == "node" or job.images == "all" for b in records[index].boxes)
+                    b.kind == "node" or (job.images == "all" and b.kind == "cluster") for b in records[index].boxes)
                 if shown == index and certain and index not in imaged:
                     encodes.append(await self.snapshot(block.key, records[index]))
                     imaged.add(index)

@@ -99,3 +99,14 @@ def test_speed_draw_note_front_facts_and_back_lists():
     assert fields["Components"] == '<ul class="sd-list"><li>HAProxy</li><li>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</li></ul>'
     assert fields["KeyMetrics"] == "<ul><li><b>Trips</b>: 25M</li></ul>"
     assert "atlas::card::speed-draw" in note.tags
+
+
+def test_a_diagram_with_more_nodes_than_anki_has_cloze_numbers():
+    import pytest
+
+    big = RenderRecord(True, None, False, 1000.0, 1000.0,
+                       tuple(Box("node", f"n{i}", i, i, 1, 1, (f"N{i}",)) for i in range(500)))
+    block = RenderedBlock(index=0, line=3, record=big, image=BLOCK.image)
+    with pytest.raises(ValueError, match="a diagram of 500 nodes exceeds Anki's 499 cloze numbers"):
+        native_note(PAGE, block, DiagramOptions(io="native"), main=True)
+    assert len(occlusion_notes(PAGE, block, DiagramOptions(mode="hide-one-guess-one"), main=True)) == 500

@@ -106,6 +106,10 @@ def test_a_page_whose_only_diagram_is_a_sequence_gets_a_speed_draw_note(small):
     assert arch.fields["KeyMetrics"] == "<ul><li><b>Throughput</b>: 2M req/s</li></ul>"
     assert arch.fields["Complexity"] == "Simple (3 components)"
     assert arch.fields["TimeLimit"] == "3 minutes"  # phase 3 starts in week 7 of the reference path
+    flow = speed["atlas-speed-draw:site/docs/systems/acme/request-flow.md"]
+    assert flow.fields["Complexity"] == "Simple (2 components)"  # the sequence diagram's participants
+    assert flow.fields["Components"] == '<ul class="sd-list"><li>Client</li><li>S</li></ul>'
+
 
 
 def test_images_are_compact_webp_in_the_cache(small):
