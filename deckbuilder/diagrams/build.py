@@ -68,7 +68,8 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
         _tell(cached, options, progress)
         return cached
     result = _build(plan, path, atlas_dir, own_diagrams, options, progress, mermaid_js, version, cache)
-    if not any("timed out" in f.message or "browser failed" in f.message for f in result.failures):
+    transient = ("timed out", "browser failed", "renderer stopped early", "image is missing")
+    if not any(marker in f.message for f in result.failures for marker in transient):
         buildcache.store(builds, key, replace(result, rendered_now=0))
     _tell(result, options, progress)
     return result

@@ -9,10 +9,10 @@ WebP. N pages render in parallel; each render has a timeout. Results go to the r
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal, Sequence
@@ -210,6 +210,13 @@ class _Worker:
         self.counter = 0
 
     async def open(self) -> None:
+        try:
+            await self._open()
+        except Exception as exc:  # playwright's errors: a broken mermaid.js or browser
+            await self.close()
+            raise DiagramError(f"the renderer page does not start ({self.r.mermaid_js}): {exc}") from None
+
+    async def _open(self) -> None:
         self.context = await self.browser.new_context(viewport={"width": 1600, "height": 1200}, device_scale_factor=1)
         await self.context.route("**/*", _offline)
         self.page = await self.context.new_page()
@@ -302,15 +309,21 @@ class _Worker:
         return record
 
     async def snapshot(self, key: str, record: RenderRecord) -> asyncio.Future:
+        """Rasterize the block now in the page; the image is encoded in a thread and cached.
+        A failed capture leaves no image (the block is reported and retried next build)."""
         scale = raster_scale(record.width, record.height)
-        shot = await self.cdp.send("Page.captureScreenshot", {
-            "format": "png",
-            "clip": {"x": 0, "y": 0, "width": record.width, "height": record.height, "scale": scale},
-            "captureBeyondViewport": True,
-            "optimizeForSpeed": True,
-        })
-        import base64
-
+        try:
+            shot = await asyncio.wait_for(self.cdp.send("Page.captureScreenshot", {
+                "format": "png",
+                "clip": {"x": 0, "y": 0, "width": record.width, "height": record.height, "scale": scale},
+                "captureBeyondViewport": True,
+                "optimizeForSpeed": True,
+            }), self.r.timeout)
+        except Exception:  # noqa: BLE001 - timeouts and a crashed page alike
+            await self.close()
+            done: asyncio.Future = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
         png = base64.b64decode(shot["data"])
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self.encoder, encode_image, png)
