@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, MutableMapping
 
 import yaml
 
@@ -46,8 +46,34 @@ class AtlasCheckout:
     warnings: tuple[str, ...]
 
 
-def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mapping[str, str] | None = None) -> AtlasCheckout:
-    """Every Markdown page below ``site/docs`` with a Mermaid block, in a category of the plan."""
+@dataclass(frozen=True)
+class ParsedPage:
+    """What a page's text alone yields (memoized by path, size and modification time)."""
+
+    title: str | None
+    blocks: tuple[MermaidBlock, ...]
+    key_metrics: tuple[str, ...]
+    literal_newlines: bool
+
+
+def parse_page(text: str) -> ParsedPage:
+    literal = has_literal_newlines(text)
+    if literal:
+        text = unescape_literal_newlines(text)
+    blocks = tuple(mermaid_blocks(text))
+    if not blocks:
+        return ParsedPage(None, (), (), literal)
+    return ParsedPage(model.page_title(text), blocks, model.key_metrics(text), literal)
+
+
+def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mapping[str, str] | None = None,
+                  parsed: MutableMapping[tuple[str, int, int], ParsedPage] | None = None) -> AtlasCheckout:
+    """Every Markdown page below ``site/docs`` with a Mermaid block, in a category of the plan.
+
+    ``parsed`` memoizes each page's parse by (path, size, modification time); the caller may
+    keep it between builds. Entries of pages that are gone or changed are dropped."""
+    memo: MutableMapping[tuple[str, int, int], ParsedPage] = {} if parsed is None else parsed
+    seen: set[tuple[str, int, int]] = set()
     docs = atlas_dir / DOCS
     if not docs.is_dir():
         raise DiagramError(f"{atlas_dir}: not a DS checkout (no {DOCS}/ folder) — pass the checkout's root folder to --atlas")
@@ -62,15 +88,16 @@ def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mappi
     for path in sorted(docs.rglob("*.md")):
         rel = path.relative_to(docs).as_posix()
         try:
-            text = path.read_text(encoding="utf-8")
+            stat = path.stat()
+            memo_key = (str(path), stat.st_size, stat.st_mtime_ns)
+            page = memo.get(memo_key)
+            if page is None:
+                page = memo[memo_key] = parse_page(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             warnings.append(f"{DOCS.as_posix()}/{rel}: unreadable, skipped ({exc})")
             continue
-        literal = has_literal_newlines(text)
-        if literal:
-            text = unescape_literal_newlines(text)
-        blocks = mermaid_blocks(text)
-        if not blocks:
+        seen.add(memo_key)
+        if not page.blocks:
             continue
         category = model.category_of(rel)
         if category is None or category not in categories:
@@ -82,17 +109,19 @@ def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mappi
         pages.append(AtlasPage(
             rel_path=rel,
             report_path=f"{DOCS.as_posix()}/{rel}",
-            title=model.page_title(text) or (nav_entry.title if nav_entry else model.title_from_slug(path.stem)),
+            title=page.title or (nav_entry.title if nav_entry else model.title_from_slug(path.stem)),
             category=category,
             company=model.company_of(rel),
             diagram_type=model.diagram_type(rel, _str_or_none(registry_entry.get("type"))),
             groups=groups.get(rel, ()) if nav_entry else model.fallback_groups(rel),
             nav_position=nav_entry.position if nav_entry else len(nav) + len(pages),
-            blocks=tuple(blocks),
-            key_metrics=model.key_metrics(text),
-            literal_newlines=literal,
+            blocks=page.blocks,
+            key_metrics=page.key_metrics,
+            literal_newlines=page.literal_newlines,
             mtime=source_time(path, None if environ is None else dict(environ)),
         ))
+    for stale in [k for k in memo if k not in seen]:
+        del memo[stale]
     if skipped:
         listing = ", ".join(f"{folder} ({count} page{'s' if count != 1 else ''})" for folder, count in sorted(skipped.items()))
         warnings.append(

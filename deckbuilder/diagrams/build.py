@@ -88,11 +88,17 @@ def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence
            progress: bool, mermaid_js: Path, version: str, cache: RenderCache) -> DiagramBuild:
     warnings: list[str] = []
     sources: list[_Source] = []
+    pages_memo_path, records_memo_path = cache.root / "pages.pickle", cache.root / "records.pickle"
     if atlas_dir is not None:
-        sources.extend(_atlas_sources(atlas_dir, plan, path, warnings))
+        pages_memo = buildcache.load_memo(pages_memo_path)
+        before = set(pages_memo)
+        sources.extend(_atlas_sources(atlas_dir, plan, path, warnings, pages_memo))
+        if set(pages_memo) != before:
+            buildcache.store_memo(pages_memo_path, pages_memo)
     sources.extend(_own_sources(own_diagrams, plan, warnings))
 
-    jobs, known = _jobs(sources, cache, version, options)
+    records_memo = buildcache.load_memo(records_memo_path)
+    jobs, known = _jobs(sources, cache, version, options, records_memo)
     total_blocks = sum(len(job.blocks) for job in jobs)
     bar = Progress(total_blocks, "rendering diagrams", enabled=progress)
     renderer = Renderer(cache, mermaid_js=mermaid_js, chromium=options.chromium, workers=options.jobs,
@@ -104,13 +110,16 @@ def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence
     for job in jobs:
         for block in job.blocks:
             known[block.key] = transient.get(block.key) or cache.record(block.key)
+    lasting = {k: r for k, r in known.items() if r is not None and k not in transient}
+    if lasting.keys() != records_memo.keys():
+        buildcache.store_memo(records_memo_path, lasting)
     return _assemble(sources, cache, version, known, options, warnings, rendered_now=renderer.rendered)
 
 
 # --- sources ---------------------------------------------------------------------------------
 
-def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str]) -> list[_Source]:
-    checkout = read_checkout(atlas_dir, plan.categories)
+def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], parsed: dict) -> list[_Source]:
+    checkout = read_checkout(atlas_dir, plan.categories, parsed=parsed)
     warnings.extend(checkout.warnings)
     by_phase: dict[int, list[AtlasPage]] = {}
     unphased: dict[str, int] = {}
@@ -196,14 +205,15 @@ def _block_job(block: MermaidBlock, version: str) -> BlockJob:
                     repaired=repaired if repaired != block.source else None)
 
 
-def _jobs(sources: Sequence[_Source], cache: RenderCache, version: str,
-          options: DiagramOptions) -> tuple[list[PageJob], dict[str, RenderRecord | None]]:
-    """A job for each page whose renders or images the cache lacks, and the cached records read."""
+def _jobs(sources: Sequence[_Source], cache: RenderCache, version: str, options: DiagramOptions,
+          memo: dict) -> tuple[list[PageJob], dict[str, RenderRecord | None]]:
+    """A job for each page whose renders or images the cache lacks, and the cached records read
+    (from ``memo``, the records of the previous build, else from the cache's files)."""
     jobs = []
     known: dict[str, RenderRecord | None] = {}
     for source in sources:
         keys = [block_key(b.source, version) for b in source.blocks]
-        records = [cache.record(k) for k in keys]
+        records = [memo.get(k) or cache.record(k) for k in keys]
         known.update(zip(keys, records))
         if any(r is None for r in records):
             needed = True

@@ -82,21 +82,39 @@ def load(folder: Path, key: str) -> DiagramBuild | None:
 
 
 def store(folder: Path, key: str, result: DiagramBuild) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / f"{key}.pickle")
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _dump(folder / f"{key}.pickle", result)
     entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[KEEP:]:
         try:
             old.unlink()
         except OSError:
             pass
+
+
+def load_memo(path: Path) -> dict:
+    """A memo of earlier builds (parsed pages, render records by key); empty when unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            memo = pickle.load(handle)  # noqa: S301 - our own entry in the user's cache dir
+        return memo if isinstance(memo, dict) else {}
+    except Exception:  # noqa: BLE001 - any damage is an empty memo
+        return {}
+
+
+def store_memo(path: Path, memo: dict) -> None:
+    _dump(path, memo)
+
+
+def _dump(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
