@@ -60,10 +60,6 @@ class BuildResult:
             "by level: " + ", ".join(f"{lvl} {by_level[lvl]}" for lvl in LEVELS),
             "by note type: " + ", ".join(f"{key} {n}" for key, n in sorted(by_type.items())),
         ]
-        if self.diagrams is not None:
-            d = self.diagrams
-            lines.append(f"diagrams: {d.blocks_rendered}/{d.blocks_total} blocks rendered, {len(d.failures)} failed, "
-                         f"{len(d.repairs)} repaired")
         lines.append(f"warnings: {len(self.warnings)}")
         lines += [f"  {w}" for w in self.warnings]
         if self.out_path is not None:
