@@ -81,16 +81,24 @@ def main() -> None:
             write_package(list(result.notes), out, build_time=1_700_000_000)
             return result, out, time.perf_counter() - start
 
-        warm, ours, warm_s = warm_rebuild("ours.apkg")  # nothing changed: the assembled build is cached too
-        for entry in cache.glob("diagrams/*/builds/*.pickle"):
-            entry.unlink()
-        reassembled, _, reassembled_s = warm_rebuild("ours-reassembled.apkg")  # renders cached, notes rebuilt
-        assert reassembled.notes == warm.notes and reassembled.rendered_now == 0
+        # best of 3 for every warm figure: the machine may be shared
+        warm_runs = [warm_rebuild("ours.apkg") for _ in range(3)]  # nothing changed: the assembled build is cached
+        warm, ours, _ = warm_runs[0]
+        warm_s = min(t for _, _, t in warm_runs)
+        reassembled_s = float("inf")
+        for _ in range(3):
+            for entry in cache.glob("diagrams/*/builds/*.pickle"):
+                entry.unlink()
+            reassembled, _, seconds = warm_rebuild("ours-reassembled.apkg")  # renders cached, notes rebuilt
+            assert reassembled.notes == warm.notes and reassembled.rendered_now == 0
+            reassembled_s = min(reassembled_s, seconds)
 
-        start = time.perf_counter()
+        genanki_s = float("inf")
         theirs = Path(tmp) / "genanki.apkg"
-        genanki_alone(warm.notes, theirs)
-        genanki_s = time.perf_counter() - start
+        for _ in range(3):
+            start = time.perf_counter()
+            genanki_alone(warm.notes, theirs)
+            genanki_s = min(genanki_s, time.perf_counter() - start)
 
         media = {m.name: Path(m.path).stat().st_size for n in warm.notes for m in n.media}
         media_bytes = sum(media.values())
@@ -101,9 +109,9 @@ def main() -> None:
               f"images {len(media)}")
         print(f"cold render:   {cold.rendered_now} blocks in {cold_s:.1f} s = {cold.rendered_now / cold_s:.1f} diagrams/s "
               f"({args.jobs} workers)")
-        print(f"warm rebuild:  {warm_s:.2f} s unchanged sources (renders {warm.rendered_now}, writes {apkg / 1e6:.1f} MB)")
-        print(f"               {reassembled_s:.2f} s with every page re-read and its notes re-assembled (renders 0)")
-        print(f"genanki alone: {genanki_s:.2f} s (same notes and media, {theirs.stat().st_size / 1e6:.1f} MB)")
+        print(f"warm rebuild:  {warm_s:.2f} s unchanged sources, best of 3 (renders {warm.rendered_now}, writes {apkg / 1e6:.1f} MB)")
+        print(f"               {reassembled_s:.2f} s with the notes re-assembled (pages and renders memoized)")
+        print(f"genanki alone: {genanki_s:.2f} s, best of 3 (same notes and media, {theirs.stat().st_size / 1e6:.1f} MB)")
         print(f"ratio:         {warm_s / genanki_s:.2f}x unchanged, {reassembled_s / genanki_s:.2f}x re-assembled "
               "(goal <= 1.5x)")
         print(f"package:       {apkg / 1e6:.1f} MB for {media_bytes / 1e6:.1f} MB of unique media = "
