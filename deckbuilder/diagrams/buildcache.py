@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from deckbuilder.atomicfile import write_bytes
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
 
 FORMAT = "1"
@@ -106,15 +106,4 @@ def store_memo(path: Path, memo: dict) -> None:
 
 
 def _dump(path: Path, value: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

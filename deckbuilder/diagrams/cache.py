@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckbuilder.atomicfile import write_bytes
 from deckbuilder.core.occlusion import Box
 
 
@@ -75,22 +74,9 @@ class RenderCache:
         return self.image_path(key).is_file()
 
     def put_record(self, key: str, record: RenderRecord) -> None:
-        _write_atomically(self._base(key).with_suffix(".json"), record.to_json().encode("utf-8"))
+        write_bytes(self._base(key).with_suffix(".json"), record.to_json().encode("utf-8"))
 
     def put_image(self, key: str, data: bytes) -> None:
-        _write_atomically(self.image_path(key), data)
+        write_bytes(self.image_path(key), data)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
