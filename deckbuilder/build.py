@@ -85,9 +85,10 @@ def build(settings: BuildSettings) -> BuildResult:
         diagrams = _diagram_notes(curriculum, settings)
         failures = [Problem(f.page, f.line, "diagram", f"Mermaid could not render it: {f.message}",
                             "fix the diagram source (or drop --strict to skip it)") for f in diagrams.failures]
+        # Diagram warnings (folders outside the plan, …) inform; --strict fails on render failures.
         extra = [Problem("build", 0, "diagrams", w, "see the message", "warning") for w in diagrams.warnings]
-        if settings.strict and (failures or extra):
-            raise SourceError(failures + as_errors(extra))
+        if settings.strict and failures:
+            raise SourceError(failures)
         warnings = warnings + [Problem(p.file, p.line, p.item, p.message, p.fix, "warning") for p in failures] + extra
         notes = notes + list(diagrams.notes)
     out_path = None

@@ -100,7 +100,7 @@ def build_package(notes: Sequence[NoteSpec]) -> tuple[genanki.Package, list[tupl
         deck.add_note(_TimedNote(spec.mtime, model=model, fields=fields, tags=list(spec.tags), guid=note_guid(spec.uid)))
         for item in spec.media:
             known = media.setdefault(item.name, item.path)
-            if os.path.realpath(known) != os.path.realpath(item.path):
+            if known != item.path and os.path.realpath(known) != os.path.realpath(item.path):
                 raise OutputError(f'media name "{item.name}" is used for two files: {known} and {item.path}')
     package = genanki.Package([decks[name] for name in sorted(decks)])
     return package, sorted(media.items())
