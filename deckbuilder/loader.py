@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from deckbuilder.core.model import (
     LEVELS,
@@ -279,6 +279,7 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
             question = _parse_question(c, q, line, index)
             if question is not None:
                 questions.append(question)
+    mtime = source_time(path, environ)
     return Topic(
         id=topic_id,
         title=str(node["title"]),
@@ -291,8 +292,8 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
         tags=tuple(_tags(c, node, item)),
         questions=tuple(questions),
         origin=Origin(c.file, node.line),
-        mtime=source_time(path, environ),
-        digest=file_digest(path, c.file, source_time(path, environ)),
+        mtime=mtime,
+        digest=file_digest(path, c.file, mtime),
     )
 
 
@@ -443,5 +444,3 @@ def _tags(c: _Collector, node: LineMap, item: str) -> list[str]:
                   "drop the atlas:: prefix; the build writes those tags itself")
     return tags
 
-
-MediaCheck = Callable[[str], bool]
