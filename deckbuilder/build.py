@@ -12,6 +12,7 @@ from typing import Mapping
 from deckbuilder import text
 from deckbuilder.atomicfile import write_text
 from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
+from deckbuilder.core.audit import BankAudit, audit_problems, audit_topics
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.problems import Problem, as_errors
@@ -49,6 +50,7 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     diagrams: DiagramBuild | None
     out_path: Path | None  # None with --check
+    audit: BankAudit | None = None
 
     def summary(self) -> str:
         by_level: Counter[str] = Counter()
@@ -60,6 +62,12 @@ class BuildResult:
             "by level: " + ", ".join(f"{lvl} {by_level[lvl]}" for lvl in LEVELS),
             "by note type: " + ", ".join(f"{key} {n}" for key, n in sorted(by_type.items())),
         ]
+        if self.audit is not None:
+            bank = self.audit.bank
+            lines.append(
+                f"answer key: pick-the-longest {_share(bank.longest_score, bank.single)} of {bank.single} questions, "
+                f"correct/distractor length {bank.ratio:.2f}x; answers over their limit {bank.over_limit}/{bank.written}, "
+                f"cloze gaps over 8 words {bank.long_gaps}/{bank.gaps}")
         lines.append(f"warnings: {len(self.warnings)}")
         lines += [f"  {w}" for w in self.warnings]
         if self.out_path is not None:
@@ -67,6 +75,10 @@ class BuildResult:
         else:
             lines.append("checked: no package written (--check)")
         return "\n".join(lines)
+
+
+def _share(part: float, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def build(settings: BuildSettings) -> BuildResult:
@@ -77,8 +89,10 @@ def build(settings: BuildSettings) -> BuildResult:
     """
     curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, dict(settings.environ),
                                            cache_dir=settings.cache_dir)
+    audit = audit_topics(curriculum.topics)
+    warnings = warnings + audit_problems(curriculum.topics)
     if settings.strict and warnings:
-        raise SourceError(as_errors(warnings))
+        raise SourceError(as_errors(warnings), report=audit)
     notes, digests = _question_notes(curriculum, settings)
     diagrams = None
     if settings.diagrams and (settings.atlas_dir is not None or any(t.diagrams for t in curriculum.topics)):
@@ -105,7 +119,7 @@ def build(settings: BuildSettings) -> BuildResult:
         out_path = write_package(notes, settings.out_dir / PACKAGE_NAME, build_time(notes, settings.environ))
         if not reproducible:
             write_stamps(stamps_path, stamps)
-    return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path)
+    return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit)
 
 
 def _question_notes(curriculum: Curriculum, settings: BuildSettings) -> tuple[list[NoteSpec], dict[str, str]]:

@@ -9,6 +9,7 @@ import click
 
 from deckbuilder.cache import default_cache_dir
 from deckbuilder.build import DEFAULT_CARDS, DEFAULT_MEDIA, BuildSettings, build
+from deckbuilder.core.audit import BankAudit, format_audit
 from deckbuilder.core.plan import PATH_NAMES
 from deckbuilder.diagrams.api import DiagramOptions
 from deckbuilder.errors import DeckBuilderError, SourceError
@@ -82,10 +83,14 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     try:
         result = build(settings)
     except SourceError as exc:
+        if check and isinstance(exc.report, BankAudit):
+            click.echo(format_audit(exc.report), err=True)
         click.echo(f"build-deck: {exc}", err=True)
         click.echo("nothing written", err=True)
         raise SystemExit(1) from None
     except DeckBuilderError as exc:
         click.echo(f"build-deck: {exc}", err=True)
         raise SystemExit(1) from None
+    if check and result.audit is not None:
+        click.echo(format_audit(result.audit), err=True)
     click.echo(result.summary(), err=True)

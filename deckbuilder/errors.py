@@ -10,10 +10,14 @@ class DeckBuilderError(Exception):
 
 
 class SourceError(DeckBuilderError):
-    """The sources have errors; ``problems`` lists every one found in this run."""
+    """The sources have errors; ``problems`` lists every one found in this run.
 
-    def __init__(self, problems: list[Problem]):
+    ``report`` carries what the check measured before it failed (the answer-key audit), if any.
+    """
+
+    def __init__(self, problems: list[Problem], report: object = None):
         self.problems = problems
+        self.report = report
         count = len(problems)
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the sources:\n{lines}")

@@ -82,8 +82,11 @@ def test_multiple_choice_renders_without_javascript(imported) -> None:
     assert "<script" not in question.split("<style>")[0] + answer.split("<style>")[0].replace("&lt;script", "")
     assert ('<div class="atlas-prompt">Is <code>&lt;script&gt;alert(1)&lt;/script&gt;</code> shown as text?</div>'
             in question)
+    # Shown in the question's own shuffle (display_order("fs-rec-01", 4) == (0, 3, 2, 1)).
     assert ('<ol class="atlas-options"><li><span class="letter">A</span><span>yes, as <strong>text</strong></span></li>'
-            '<li><span class="letter">B</span><span>no</span></li>') in question
+            '<li><span class="letter">B</span><span>only on a phone</span></li>'
+            '<li><span class="letter">C</span><span>only on desktop</span></li>'
+            '<li><span class="letter">D</span><span>no</span></li></ol>') in question
     assert 'class="correct"' not in question and "Answer:" not in question
     assert ('<li class="correct"><span class="letter">A</span><span>yes, as <strong>text</strong></span>'
             '<span class="mark">✓</span></li><li class="wrong"><span class="letter">B</span>') in answer
@@ -92,8 +95,13 @@ def test_multiple_choice_renders_without_javascript(imported) -> None:
     assert 'Small &lt;topic&gt;' in question
 
 
-def test_multiple_correct_options(imported) -> None:
-    assert "<strong>Answer: A, C</strong>" in card_of(imported, "fq-rec-10").answer()
+def test_multiple_correct_options_follow_the_shuffle(imported) -> None:
+    # Source order first, second, third (correct: A, C) is shown as third, first, second.
+    answer = card_of(imported, "fq-rec-10").answer()
+    assert "<strong>Answer: A, B</strong>" in answer
+    assert ('<li class="correct"><span class="letter">A</span><span>option six</span><span class="mark">✓</span></li>'
+            '<li class="correct"><span class="letter">B</span><span>option one</span><span class="mark">✓</span></li>'
+            '<li class="wrong"><span class="letter">C</span><span>option two</span></li>') in answer
 
 
 def test_question_note_renders_prompt_answer_and_key_points(imported) -> None:

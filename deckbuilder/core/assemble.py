@@ -9,13 +9,12 @@ import html
 from dataclasses import dataclass
 from typing import Callable
 
+from deckbuilder.core.audit import LETTERS, display_order, displayed_correct
 from deckbuilder.core.model import Cloze, Curriculum, MultipleChoice, Prompted, Question, Topic
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.tags import card_tag, kr_tag, level_tag, ordered, plan_tags, topic_tag
 
 Render = Callable[[str], str]
-
-LETTERS = "ABCDEFGHIJ"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
             "Stem": text.block(q.stem),
             "Options": options_html(q, text.inline, reveal=False),
             "OptionsRevealed": options_html(q, text.inline, reveal=True),
-            "Correct": ", ".join(LETTERS[i] for i in q.correct),
+            "Correct": ", ".join(LETTERS[i] for i in displayed_correct(q)),
         }
     elif isinstance(q, Cloze):
         kind = "cloze"
@@ -79,9 +78,11 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
 
 
 def options_html(q: MultipleChoice, inline: Render, *, reveal: bool) -> str:
+    """The options as shown: in the question's own shuffle (``display_order``), lettered A, B, …"""
     items = []
-    for index, option in enumerate(q.options):
-        letter = LETTERS[index]
+    for position, index in enumerate(display_order(q.id, len(q.options))):
+        option = q.options[index]
+        letter = LETTERS[position]
         css = ""
         mark = ""
         if reveal:
