@@ -94,3 +94,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     if check and result.audit is not None:
         click.echo(format_audit(result.audit), err=True)
     click.echo(result.summary(), err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,7 @@ import difflib
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,7 @@ def display_path(path: Path) -> str:
 class _Collector:
     file: str
     problems: list[Problem]
+    refused: set[tuple[int, str]] = field(default_factory=set)  # (id(node), key) already reported
 
     def add(self, line: int, item: str, message: str, fix: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.file, line, item, message, fix, severity))  # type: ignore[arg-type]
@@ -127,7 +128,7 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     try:
         doc = load_yaml(path)
     except YamlSyntaxError as exc:
-        c.add(exc.line, "file", f"YAML does not parse: {exc.message}", "fix the YAML syntax at this line")
+        c.add(exc.line, "file", f"YAML does not parse: {exc.message}", exc.fix or "fix the YAML syntax at this line")
         return None
     if not isinstance(doc, LineMap):
         c.add(1, "file", "expected a mapping with paths, phases, categories, key_results", "see cards/README.md")
@@ -150,7 +151,8 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
         )
         categories = {str(k): str(v) for k, v in doc["categories"].items()}
         krs = tuple(
-            KeyResult(str(k["id"]), str(k["title"]), dict(k.get("target") or {}), int(k["due_week"]))
+            KeyResult(str(k["id"]), str(k["title"]), {str(t): float(v) for t, v in (k.get("target") or {}).items()},
+                      int(k["due_week"]))
             for k in doc.get("key_results", ())
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -239,7 +241,7 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
         doc = load_yaml(path)
     except YamlSyntaxError as exc:
         c.add(exc.line, "file", f"YAML does not parse: {exc.message}",
-              'fix the YAML syntax at this line (quote text that contains ": " or starts with a special character)')
+              exc.fix or 'fix the YAML syntax at this line (quote text that contains ": " or starts with a special character)')
         return None
     except UnicodeDecodeError:
         c.add(0, "file", "is not UTF-8 text", "save the file as UTF-8")
@@ -249,8 +251,9 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
         return None
     c.unknown_keys(doc, ("topic", "questions"), "file")
     node: LineMap = doc["topic"]
-    topic_id = str(node.get("id", "?"))
+    topic_id = node.get("id") if isinstance(node.get("id"), str) else "?"
     item = f'topic "{topic_id}"'
+    _only_text(c, node, item)
     c.unknown_keys(node, TOPIC_KEYS["required"] + TOPIC_KEYS["optional"], item)
     ok = _require(c, node, TOPIC_KEYS["required"], item)
     if not ok:
@@ -301,8 +304,9 @@ def _parse_question(c: _Collector, q: Any, line: int, index: int) -> Question | 
     if not isinstance(q, LineMap):
         c.add(line, f"question #{index}", "is not a mapping", "write it as `- id: …` with its keys below")
         return None
-    qid = str(q.get("id", f"#{index}"))
+    qid = q.get("id") if isinstance(q.get("id"), str) and q.get("id") else f"#{index}"
     item = f'question "{qid}"'
+    _only_text(c, q, item)
     if not _require(c, q, ("id", "level"), item):
         return None
     _check_id(c, q, item)
@@ -369,10 +373,43 @@ def _multiple_choice(c: _Collector, q: LineMap, item: str, common: dict) -> Mult
 # --- small field helpers ------------------------------------------------------------------
 
 
+TEXT_KEYS = ("id", "title", "category", "deck", "phase", "week", "level", "source", "explanation", "stem", "question",
+             "answer", "cloze", "scenario", "prompt")
+
+
+def _only_text(c: _Collector, node: LineMap, item: str) -> None:
+    """Every text value must be text as written: a list or mapping where text belongs is refused.
+
+    (Scalars are always text: the YAML loader does no implicit typing.) Refused values are
+    dropped from ``node`` so that later checks see them as missing, not as garbage.
+    """
+    for key in TEXT_KEYS:
+        value = node.get(key)
+        if isinstance(value, (list, dict)):
+            c.add(node.line_of(key), item, f"`{key}` is {_kind(value)}, not text",
+                  f'quote it: {key}: "…" (brackets, braces and ": " have a meaning in YAML)')
+            node[key] = ""
+            c.refused.add((id(node), key))
+
+    correct = node.get("correct")
+    if isinstance(correct, dict) or (isinstance(correct, list) and any(isinstance(e, (list, dict)) for e in correct)):
+        c.add(node.line_of("correct"), item, "`correct` is not a letter or a list of letters", "write correct: B or correct: [A, C]")
+        node["correct"] = ""
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "empty"
+    return "a list" if isinstance(value, list) else "a mapping (key: value)"
+
+
 def _require(c: _Collector, node: LineMap, keys: tuple[str, ...], item: str) -> bool:
     ok = True
     for key in keys:
         value = node.get(key)
+        if (id(node), key) in c.refused:
+            ok = False
+            continue
         if value is None or (isinstance(value, str) and not value.strip()) or value == []:
             c.add(node.line, item, f'has no "{key}"', f"add {key}: {KEY_HINTS.get(key, '')}".rstrip(": "))
             ok = False
@@ -415,12 +452,12 @@ def _week(c: _Collector, node: LineMap, plan: Plan, phase: int, item: str) -> in
 
 def _text(node: LineMap, key: str) -> str:
     value = node.get(key)
-    return "" if value is None else str(value).strip()
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _str_list(c: _Collector, node: LineMap, key: str, item: str) -> list[str]:
     value = node.get(key)
-    if value is None:
+    if value is None or value == "":
         return []
     if not isinstance(value, list):
         c.add(node.line_of(key), item, f"`{key}` is not a list", f"write it as a list: {key}: [a, b]")
@@ -428,7 +465,8 @@ def _str_list(c: _Collector, node: LineMap, key: str, item: str) -> list[str]:
     out = []
     for entry in value:
         if isinstance(entry, (dict, list)) or entry is None:
-            c.add(node.line_of(key), item, f"`{key}` has an entry that is not text", "make every entry a plain string")
+            c.add(node.line_of(key), item, f"`{key}` has an entry that is {_kind(entry)}, not text",
+                  'quote it: - "…" (brackets, braces and ": " have a meaning in YAML)')
             continue
         out.append(str(entry).strip())
     return out
