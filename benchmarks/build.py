@@ -85,7 +85,7 @@ def main() -> None:
         root = Path(tmp)
         write_curriculum(root, args.questions)
         settings = BuildSettings(cards_dir=root / "cards", media_dir=root / "media", out_dir=root / "out",
-                                 diagrams=False, environ={}, cache_dir=root / "cache")
+                                 diagrams=False, cache_dir=root / "cache")
         cold, warm, theirs = [], [], []
         notes = None
         edited = root / "cards" / "topics" / "bench-0000.yaml"

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import os
+import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from deckbuilder import text
-from deckbuilder.atomicfile import write_text
 from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
 from deckbuilder.core.audit import BankAudit, audit_problems, audit_topics
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.problems import Problem, as_errors
-from deckbuilder.core.stamps import Stamps, content_digest, restamp
+from deckbuilder.core.stamps import content_digest, restamp
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
 from deckbuilder.errors import SourceError
 from deckbuilder.loader import display_path, load_curriculum, source_time
+from deckbuilder.output import OutputDir
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CARDS = PROJECT_DIR / "cards"
 DEFAULT_MEDIA = PROJECT_DIR / "media"
-PACKAGE_NAME = "atlas-distributed-systems.apkg"
-STAMPS_NAME = "atlas-distributed-systems.stamps.json"  # per-note content digest and time, see core/stamps.py
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,8 @@ class BuildSettings:
     atlas_dir: Path | None = None
     diagram_options: DiagramOptions = field(default_factory=DiagramOptions)
     cache_dir: Path | None = None  # parsed-source cache; None: parse every file every time
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH: pins every note's time (reproducible builds)
+    now: int | None = None  # the time given to changed notes; None: the clock when the package is written, plus 1 s
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,12 @@ def build(settings: BuildSettings) -> BuildResult:
     Raises :class:`SourceError` listing every error; with ``strict`` warnings and diagram
     failures are errors too. Nothing is written when anything is raised.
     """
-    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, dict(settings.environ),
+    with nullcontext() if settings.check else OutputDir(settings.out_dir) as out:  # locked before any work
+        return _build(settings, out)
+
+
+def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
+    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, settings.source_date_epoch,
                                            cache_dir=settings.cache_dir)
     audit = audit_topics(curriculum.topics)
     warnings = warnings + audit_problems(curriculum.topics)
@@ -106,20 +109,29 @@ def build(settings: BuildSettings) -> BuildResult:
         warnings = warnings + [Problem(p.file, p.line, p.item, p.message, p.fix, "warning") for p in failures] + extra
         notes = notes + list(diagrams.notes)
     out_path = None
-    if not settings.check:
-        from deckbuilder.writer import write_package  # genanki only when writing
+    if out is not None:
+        from deckbuilder.writer import write_package_file  # genanki only when writing
 
-        stamps_path = settings.out_dir / STAMPS_NAME
-        reproducible = bool(settings.environ.get("SOURCE_DATE_EPOCH", "").strip())
-        stamps: dict = {}
-        if not reproducible:
-            previous, problem = read_stamps(stamps_path)
-            warnings = warnings + ([problem] if problem else [])
-            notes, stamps = restamp(notes, previous, digests)
-        out_path = write_package(notes, settings.out_dir / PACKAGE_NAME, build_time(notes, settings.environ))
-        if not reproducible:
-            write_stamps(stamps_path, stamps)
+        previous, problem = out.read_stamps()
+        warnings = warnings + ([problem] if problem else [])
+        # Later than any change a collection can hold: the clock now, and one second past it, so a
+        # tag change in this very second still loses to this build's edits.
+        now = settings.now if settings.now is not None else int(time.time()) + 1
+        stamped = restamp(notes, previous, now=now, pinned=settings.source_date_epoch, digests=digests)
+        if stamped.not_newer:
+            warnings.append(_not_newer_warning(stamped.not_newer, settings.source_date_epoch))
+        notes = stamped.notes
+        package_time = build_time(notes, settings.source_date_epoch)
+        out_path = out.write(lambda path: write_package_file(notes, path, package_time), stamped.stamps)
     return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit)
+
+
+def _not_newer_warning(uids: tuple[str, ...], epoch: int | None) -> Problem:
+    shown = ", ".join(uids[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
+    return Problem("build", 0, "SOURCE_DATE_EPOCH",
+                   f"{len(uids)} changed note{'s' if len(uids) != 1 else ''} ({shown}) would not be newer than in the "
+                   f"previous build (SOURCE_DATE_EPOCH={epoch}): Anki skips them on import",
+                   "set SOURCE_DATE_EPOCH to a later time (e.g. the commit time), or unset it", "warning")
 
 
 def _question_notes(curriculum: Curriculum, settings: BuildSettings) -> tuple[list[NoteSpec], dict[str, str]]:
@@ -148,15 +160,14 @@ def _question_notes(curriculum: Curriculum, settings: BuildSettings) -> tuple[li
     return notes, digests
 
 
-def build_time(notes: list[NoteSpec], environ: Mapping[str, str]) -> int:
+def build_time(notes: list[NoteSpec], epoch: int | None) -> int:
     """The package's time: SOURCE_DATE_EPOCH, or the newest of the notes and note type sources.
 
     Note types count as sources: a changed template yields a newer model time, so Anki
     updates the templates on import.
     """
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        return int(epoch)
+    if epoch is not None:
+        return epoch
     notetype_dir = Path(__file__).resolve().parent / "notetypes"
     times = [note.mtime for note in notes] + [int(p.stat().st_mtime) for p in notetype_dir.iterdir() if p.is_file()]
     return max(times)
@@ -176,7 +187,7 @@ def own_diagrams(curriculum: Curriculum, settings: BuildSettings) -> list[OwnDia
                 deck=deck_name(topic.subdeck),
                 tags=topic_tags(curriculum, topic, settings.path),
                 path=path,
-                mtime=source_time(path, dict(settings.environ)),
+                mtime=source_time(path, settings.source_date_epoch),
             ))
     return result
 
@@ -190,22 +201,5 @@ def _diagram_notes(curriculum: Curriculum, settings: BuildSettings) -> DiagramBu
         atlas_dir=settings.atlas_dir,
         own_diagrams=own_diagrams(curriculum, settings),
         options=settings.diagram_options,
+        epoch=settings.source_date_epoch,
     )
-
-
-def read_stamps(path: Path) -> tuple[Stamps, Problem | None]:
-    """The previous build's note stamps; none (and a warning) when the file is unreadable."""
-    if not path.is_file():
-        return {}, None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {uid: (str(v[0]), int(v[1])) for uid, v in data["notes"].items()}, None
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        return {}, Problem(display_path(path), 0, "stamps", f"ignored, it does not parse ({exc})",
-                           "delete it; notes then take their source files' times", "warning")
-
-
-def write_stamps(path: Path, stamps: Stamps) -> None:
-    body = json.dumps({"version": 1, "notes": {uid: list(v) for uid, v in sorted(stamps.items())}},
-                      separators=(",", ":"), ensure_ascii=False)
-    write_text(path, body + "\n")

@@ -66,6 +66,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     A summary goes to stderr; on errors nothing is written and the exit code is 1.
     """
     cache_dir = cache_dir or default_cache_dir()
+    source_date_epoch = _source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH", ""))
     settings = BuildSettings(
         cards_dir=cards_dir,
         media_dir=media_dir,
@@ -77,8 +78,8 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
         atlas_dir=atlas_dir,
         diagram_options=DiagramOptions(io=io_format, mode=mode, unit=unit, blocks=blocks, jobs=jobs,  # type: ignore[arg-type]
                                        cache_dir=cache_dir, verbose=verbose),
-        environ=dict(os.environ),
         cache_dir=cache_dir,
+        source_date_epoch=source_date_epoch,
     )
     try:
         result = build(settings)
@@ -94,6 +95,16 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     if check and result.audit is not None:
         click.echo(format_audit(result.audit), err=True)
     click.echo(result.summary(), err=True)
+
+
+def _source_date_epoch(value: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise click.UsageError(f'SOURCE_DATE_EPOCH="{value}" is not a whole number of seconds — set it to e.g. '
+                               "$(git log -1 --format=%ct), or unset it") from None
 
 
 if __name__ == "__main__":

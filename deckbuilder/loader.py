@@ -60,17 +60,11 @@ KEY_HINTS = {
 }
 
 
-def source_time(path: Path, environ: dict[str, str] | None = None) -> int:
-    """The note modification time for notes built from ``path``.
-
-    ``SOURCE_DATE_EPOCH`` when set (reproducible builds across machines); otherwise the
-    file's own modification time, so editing a file and rebuilding yields a newer time and
-    Anki updates those notes on import, while an unchanged file keeps its time.
-    """
-    env = os.environ if environ is None else environ
-    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        return int(epoch)
+def source_time(path: Path, epoch: int | None = None) -> int:
+    """The time of the notes built from ``path``: ``epoch`` (``SOURCE_DATE_EPOCH``, pinned for
+    reproducible builds) when given, else the file's own modification time."""
+    if epoch is not None:
+        return epoch
     return int(path.stat().st_mtime)
 
 
@@ -167,7 +161,7 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
 # --- topics -----------------------------------------------------------------------------
 
 
-def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | None = None,
+def load_curriculum(cards_dir: Path, media_dir: Path, epoch: int | None = None,
                     cache_dir: Path | None = None) -> tuple[Curriculum, list[Problem]]:
     """Load the plan and every topic file below ``cards_dir``.
 
@@ -182,7 +176,7 @@ def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | 
     topics: list[Topic] = []
     if plan is not None:
         paths = [p for p in sorted(cards_dir.rglob("*.yaml")) if p != cards_dir / PLAN_FILE]
-        for topic, file_problems in _parse_cached(paths, plan, environ, cache_dir):
+        for topic, file_problems in _parse_cached(paths, plan, epoch, cache_dir):
             problems.extend(file_problems)
             if topic is not None:
                 topics.append(topic)
@@ -194,22 +188,22 @@ def load_curriculum(cards_dir: Path, media_dir: Path, environ: dict[str, str] | 
     return curriculum, problems
 
 
-def _parse_cached(paths: list[Path], plan: Plan, environ: dict[str, str] | None,
+def _parse_cached(paths: list[Path], plan: Plan, epoch: int | None,
                   cache_dir: Path | None) -> list[tuple[Topic | None, list[Problem]]]:
     if cache_dir is None:
-        return _parse_topic_files(paths, plan, environ)
+        return _parse_topic_files(paths, plan, epoch)
     from deckbuilder.picklecache import PickleCache, code_digest
 
     salt = code_digest("loader.py", "yamlsource.py", "core/model.py", "core/problems.py", "core/validate.py")
     cache = PickleCache(cache_dir, "sources", salt + repr(plan).encode())
-    keys = {path: file_digest(path, display_path(path), source_time(path, environ)) for path in paths}
+    keys = {path: file_digest(path, display_path(path), source_time(path, epoch)) for path in paths}
     results: dict[Path, tuple[Topic | None, list[Problem]]] = {}
     for path in paths:
         hit = cache.get(keys[path])
         if hit is not None:
             results[path] = hit
     missing = [p for p in paths if p not in results]
-    for path, result in zip(missing, _parse_topic_files(missing, plan, environ)):
+    for path, result in zip(missing, _parse_topic_files(missing, plan, epoch)):
         results[path] = result
         cache.put(keys[path], result)
     return [results[p] for p in paths]
@@ -218,24 +212,24 @@ def _parse_cached(paths: list[Path], plan: Plan, environ: dict[str, str] | None,
 PARALLEL_BYTES = 2_000_000  # below this, worker processes cost more than they save
 
 
-def _parse_topic_files(paths: list[Path], plan: Plan, environ: dict[str, str] | None) -> list[tuple[Topic | None, list[Problem]]]:
+def _parse_topic_files(paths: list[Path], plan: Plan, epoch: int | None) -> list[tuple[Topic | None, list[Problem]]]:
     """Parse every topic file, in worker processes when there is enough to share (order kept)."""
     workers = min(len(paths), os.cpu_count() or 1, 8)
     if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
-        return [_parse_one(path, plan, environ) for path in paths]
+        return [_parse_one(path, plan, epoch) for path in paths]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(paths) // (workers * 4))
-        return list(pool.map(_parse_one, paths, [plan] * len(paths), [environ] * len(paths), chunksize=chunk))
+        return list(pool.map(_parse_one, paths, [plan] * len(paths), [epoch] * len(paths), chunksize=chunk))
 
 
-def _parse_one(path: Path, plan: Plan, environ: dict[str, str] | None) -> tuple[Topic | None, list[Problem]]:
+def _parse_one(path: Path, plan: Plan, epoch: int | None) -> tuple[Topic | None, list[Problem]]:
     problems: list[Problem] = []
-    return _parse_topic_file(path, plan, problems, environ), problems
+    return _parse_topic_file(path, plan, problems, epoch), problems
 
 
-def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: dict[str, str] | None) -> Topic | None:
+def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], epoch: int | None) -> Topic | None:
     c = _Collector(display_path(path), problems)
     try:
         doc = load_yaml(path)
@@ -282,7 +276,7 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], environ: 
             question = _parse_question(c, q, line, index)
             if question is not None:
                 questions.append(question)
-    mtime = source_time(path, environ)
+    mtime = source_time(path, epoch)
     return Topic(
         id=topic_id,
         title=str(node["title"]),

@@ -13,10 +13,9 @@ import itertools
 import json
 import os
 import sqlite3
-import tempfile
 import zipfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import genanki
 
@@ -107,30 +106,32 @@ def build_package(notes: Sequence[NoteSpec]) -> tuple[genanki.Package, list[tupl
 
 
 def write_package(notes: Sequence[NoteSpec], out_path: Path, build_time: int) -> Path:
-    """Write ``notes`` to ``out_path`` atomically (a temporary file, then a rename)."""
-    package, media = build_package(notes)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="atlas-anki-") as tmp:
-        db_path = Path(tmp) / "collection.anki2"
-        conn = sqlite3.connect(db_path)
-        try:
-            cursor = conn.cursor()
-            package.write_to_db(cursor, build_time, itertools.count(build_time * 1000))
-            conn.commit()
-        finally:
-            conn.close()
-        _zip_atomically(out_path, db_path, media)
+    """Write ``notes`` to ``out_path`` atomically (a temporary file beside it, then a rename)."""
+    with replacing(out_path) as tmp:
+        write_package_file(notes, tmp, build_time)
     return out_path
 
 
-def _zip_atomically(out_path: Path, db_path: Path, media: Iterable[tuple[str, str]]) -> None:
-    with replacing(out_path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
-        _add(zf, "collection.anki2", db_path.read_bytes(), compress=True)
-        media = list(media)
+def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int) -> None:
+    """Write ``notes`` as an ``.apkg`` to ``path`` (in place: the caller makes it atomic).
+
+    The collection is built in memory, so a killed build leaves no temporary database behind.
+    """
+    package, media = build_package(notes)
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.cursor()
+        package.write_to_db(cursor, build_time, itertools.count(build_time * 1000))
+        conn.commit()
+        collection = conn.serialize()
+    finally:
+        conn.close()
+    with zipfile.ZipFile(path, "w") as zf:
+        _add(zf, "collection.anki2", collection, compress=True)
         index = {str(i): name for i, (name, _) in enumerate(media)}
         _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
-        for i, (name, path) in enumerate(media):
-            _add(zf, str(i), Path(path).read_bytes(), compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
+        for i, (name, media_path) in enumerate(media):
+            _add(zf, str(i), Path(media_path).read_bytes(), compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool) -> None:

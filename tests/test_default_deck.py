@@ -34,7 +34,7 @@ def deck(tmp_path_factory: pytest.TempPathFactory):
     from anki.collection import Collection
 
     tmp = tmp_path_factory.mktemp("default-deck")
-    result = build(BuildSettings(out_dir=tmp / "out", diagrams=False, environ={}))
+    result = build(BuildSettings(out_dir=tmp / "out", diagrams=False))
     col = Collection(str(tmp / "collection.anki2"))
     import_package(col, result.out_path)
     yield col, result

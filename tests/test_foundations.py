@@ -42,7 +42,7 @@ def test_topic_bank_meets_the_minimum_mix(curriculum, topic_id: str) -> None:
 
 
 def test_default_deck_imports_and_every_card_renders(tmp_path: Path, collection) -> None:
-    settings = BuildSettings(out_dir=tmp_path / "out", diagrams=False, environ={})
+    settings = BuildSettings(out_dir=tmp_path / "out", diagrams=False)
     result = build(settings)
     import_package(collection, result.out_path)
     assert collection.note_count() == len(result.notes)

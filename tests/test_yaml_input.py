@@ -27,7 +27,7 @@ def test_text_is_loaded_as_written_and_reaches_the_card(cards: Path, tmp_path: P
       - 010""", name="topics/small.yaml")
     edit(cards, "  title: Small <topic>", "  title: 2021-10-04", name="topics/small.yaml")
     result = build(BuildSettings(cards_dir=cards, media_dir=cards.parent / "media", out_dir=tmp_path / "out",
-                                 diagrams=False, environ={}))
+                                 diagrams=False))
     import_package(collection, result.out_path)
     note = collection.get_note(collection.find_notes("Id:fq-rcl-04")[0])
     assert note["Answer"] == "12:30"

@@ -66,7 +66,7 @@ def parse_page(text: str) -> ParsedPage:
     return ParsedPage(model.page_title(text), blocks, model.key_metrics(text), literal)
 
 
-def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mapping[str, str] | None = None,
+def read_checkout(atlas_dir: Path, categories: Mapping[str, str], epoch: int | None = None,
                   parsed: MutableMapping[tuple[str, int, int], ParsedPage] | None = None) -> AtlasCheckout:
     """Every Markdown page below ``site/docs`` with a Mermaid block, in a category of the plan.
 
@@ -118,7 +118,7 @@ def read_checkout(atlas_dir: Path, categories: Mapping[str, str], environ: Mappi
             blocks=page.blocks,
             key_metrics=page.key_metrics,
             literal_newlines=page.literal_newlines,
-            mtime=source_time(path, None if environ is None else dict(environ)),
+            mtime=source_time(path, epoch),
         ))
     for stale in [k for k in memo if k not in seen]:
         del memo[stale]

@@ -9,7 +9,6 @@ message; the rest of the deck still builds.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -53,7 +52,7 @@ def default_cache_dir() -> Path:
 
 
 def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram],
-                        options: DiagramOptions, progress: bool = True) -> DiagramBuild:
+                        options: DiagramOptions, progress: bool = True, epoch: int | None = None) -> DiagramBuild:
     """Occlusion and speed-draw notes for a DS checkout's pages and the project's own diagrams."""
     mermaid_js = options.mermaid_js or find_mermaid_js()
     if not mermaid_js.is_file():
@@ -62,12 +61,12 @@ def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_di
     cache = RenderCache((options.cache_dir or default_cache_dir()) / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
     builds = cache.root / "builds"
     key = buildcache.fingerprint(plan=plan, path=path, atlas_dir=atlas_dir, own_diagrams=own_diagrams,
-                                 options=options, renderer_version=version, environ=os.environ)
+                                 options=options, renderer_version=version, epoch=epoch)
     cached = buildcache.load(builds, key)
     if cached is not None:
         _tell(cached, options, progress)
         return cached
-    result = _build(plan, path, atlas_dir, own_diagrams, options, progress, mermaid_js, version, cache)
+    result = _build(plan, path, atlas_dir, own_diagrams, options, progress, mermaid_js, version, cache, epoch)
     transient = ("timed out", "browser failed", "renderer stopped early", "image is missing")
     if not any(marker in f.message for f in result.failures for marker in transient):
         buildcache.store(builds, key, replace(result, rendered_now=0))
@@ -85,14 +84,14 @@ def _tell(result: DiagramBuild, options: DiagramOptions, progress: bool) -> None
 
 
 def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram], options: DiagramOptions,
-           progress: bool, mermaid_js: Path, version: str, cache: RenderCache) -> DiagramBuild:
+           progress: bool, mermaid_js: Path, version: str, cache: RenderCache, epoch: int | None) -> DiagramBuild:
     warnings: list[str] = []
     sources: list[_Source] = []
     pages_memo_path, records_memo_path = cache.root / "pages.pickle", cache.root / "records.pickle"
     if atlas_dir is not None:
         pages_memo = buildcache.load_memo(pages_memo_path)
         before = set(pages_memo)
-        sources.extend(_atlas_sources(atlas_dir, plan, path, warnings, pages_memo))
+        sources.extend(_atlas_sources(atlas_dir, plan, path, warnings, pages_memo, epoch))
         if set(pages_memo) != before:
             buildcache.store_memo(pages_memo_path, pages_memo)
     sources.extend(_own_sources(own_diagrams, plan, warnings))
@@ -118,8 +117,9 @@ def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence
 
 # --- sources ---------------------------------------------------------------------------------
 
-def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], parsed: dict) -> list[_Source]:
-    checkout = read_checkout(atlas_dir, plan.categories, parsed=parsed)
+def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], parsed: dict,
+                   epoch: int | None) -> list[_Source]:
+    checkout = read_checkout(atlas_dir, plan.categories, epoch=epoch, parsed=parsed)
     warnings.extend(checkout.warnings)
     by_phase: dict[int, list[AtlasPage]] = {}
     unphased: dict[str, int] = {}

@@ -30,7 +30,7 @@ _CODE = (
 
 
 def fingerprint(*, plan: object, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram],
-                options: DiagramOptions, renderer_version: str, environ: Mapping[str, str]) -> str:
+                options: DiagramOptions, renderer_version: str, epoch: int | None) -> str:
     h = hashlib.sha256()
 
     def feed(*parts: object) -> None:
@@ -39,7 +39,7 @@ def fingerprint(*, plan: object, path: str, atlas_dir: Path | None, own_diagrams
             h.update(b"\0")
 
     feed(FORMAT, renderer_version, repr(plan), path, options.io, options.mode, options.unit, options.blocks,
-         environ.get("SOURCE_DATE_EPOCH", ""))
+         str(epoch))
     for code in _CODE:
         files = sorted(code.glob("*.py")) + sorted(code.glob("*.js")) if code.is_dir() else [code]
         for file in files:

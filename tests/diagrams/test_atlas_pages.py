@@ -107,7 +107,7 @@ def test_read_checkout_categories_nav_registry_and_skipped_folders(tmp_path):
     (tmp_path / "site" / "data" / "unified_diagram_status.json").write_text(
         '{"diagrams": {"x": {"file_path": "systems/acme/request-flow.md", "type": "request-flow"}}}', encoding="utf-8")
     plan = load_plan(PLAN)
-    checkout = read_checkout(tmp_path, plan.categories, environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    checkout = read_checkout(tmp_path, plan.categories, epoch=1700000000)
     summary = [(p.rel_path, p.title, p.category, p.company, p.diagram_type, p.groups, p.nav_position, p.mtime)
                for p in checkout.pages]
     assert summary == [
