@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +14,14 @@ from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
 from deckbuilder.core.audit import BankAudit, audit_problems, audit_topics
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
-from deckbuilder.core.problems import Problem, as_errors
+from deckbuilder.core import register
+from deckbuilder.core.problems import Problem, as_errors, errors
+from deckbuilder.core.register import RegisterCheck
 from deckbuilder.core.stamps import content_digest, restamp
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
-from deckbuilder.errors import SourceError
-from deckbuilder.loader import display_path, load_curriculum, source_time
+from deckbuilder.atomicfile import write_text
+from deckbuilder.errors import OutputError, SourceError
+from deckbuilder.loader import display_path, load_curriculum, load_register, source_time
 from deckbuilder.output import OutputDir
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +43,7 @@ class BuildSettings:
     cache_dir: Path | None = None  # parsed-source cache; None: parse every file every time
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH: pins every note's time (reproducible builds)
     now: int | None = None  # the time given to changed notes; None: the clock when the package is written, plus 1 s
+    register: bool = False  # record the sources' ids in the register of released ids (implies check)
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class BuildResult:
     diagrams: DiagramBuild | None
     out_path: Path | None  # None with --check
     audit: BankAudit | None = None
+    ids: RegisterCheck | None = None  # the sources against the register of released ids
+    registered: str = ""  # with --register: what was recorded
 
     def summary(self) -> str:
         by_level: Counter[str] = Counter()
@@ -66,9 +73,13 @@ class BuildResult:
                 f"answer key: pick-the-longest {_share(bank.longest_score, bank.single)} of {bank.single} questions, "
                 f"correct/distractor length {bank.ratio:.2f}x; answers over their limit {bank.over_limit}/{bank.written}, "
                 f"cloze gaps over 8 words {bank.long_gaps}/{bank.gaps}")
+        if self.ids is not None and self.ids.retired:
+            lines.append(f"retired ids (in the register, not in the sources): {len(self.ids.retired)}")
         lines.append(f"warnings: {len(self.warnings)}")
         lines += [f"  {w}" for w in self.warnings]
-        if self.out_path is not None:
+        if self.registered:
+            lines.append(self.registered)
+        elif self.out_path is not None:
             lines.append(f"wrote {display_path(self.out_path)}")
         else:
             lines.append("checked: no package written (--check)")
@@ -85,7 +96,7 @@ def build(settings: BuildSettings) -> BuildResult:
     Raises :class:`SourceError` listing every error; with ``strict`` warnings and diagram
     failures are errors too. Nothing is written when anything is raised.
     """
-    with nullcontext() if settings.check else OutputDir(settings.out_dir) as out:  # locked before any work
+    with nullcontext() if settings.check or settings.register else OutputDir(settings.out_dir) as out:  # locked first
         return _build(settings, out)
 
 
@@ -94,6 +105,17 @@ def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
                                            cache_dir=settings.cache_dir)
     audit = audit_topics(curriculum.topics)
     warnings = warnings + audit_problems(curriculum.topics)
+    entries, register_problems = load_register(settings.cards_dir)
+    ids = None
+    if entries is not None:
+        ids = register.check(curriculum.topics, entries, display_path(settings.cards_dir / register.FILE_NAME))
+        register_problems += list(ids.problems)
+    if errors(register_problems):
+        raise SourceError(errors(register_problems), report=audit)
+    if settings.register:
+        recorded = _record_ids(settings, curriculum, entries or {})
+        return BuildResult(curriculum, (), tuple(warnings), None, None, audit, ids, recorded)
+    warnings = warnings + register_problems
     if settings.strict and warnings:
         raise SourceError(as_errors(warnings), report=audit)
     notes, digests = _question_notes(curriculum, settings)
@@ -123,7 +145,23 @@ def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
         notes = stamped.notes
         package_time = build_time(notes, settings.source_date_epoch)
         out_path = out.write(lambda path: write_package_file(notes, path, package_time), stamped.stamps)
-    return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit)
+    return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit, ids)
+
+
+def _record_ids(settings: BuildSettings, curriculum: Curriculum, entries: dict[str, register.Entry]) -> str:
+    now = settings.now if settings.now is not None else int(time.time())
+    today = datetime.fromtimestamp(now, timezone.utc).date().isoformat()
+    after = register.update(curriculum.topics, entries, today)
+    path = settings.cards_dir / register.FILE_NAME
+    try:
+        write_text(path, register.format_register(after.values()))
+    except OSError as exc:
+        raise OutputError(f"{display_path(path)}: cannot write the register ({exc.strerror or exc})") from None
+    added = len(after.keys() - entries.keys())
+    retired = sum(1 for i, e in after.items() if e.retired and not (entries.get(i) and entries[i].retired))
+    restored = sum(1 for i, e in after.items() if not e.retired and entries.get(i) and entries[i].retired)
+    return (f"registered {display_path(path)}: {added} new, {retired} retired, {restored} restored, "
+            f"{sum(1 for e in after.values() if not e.retired)} live ids")
 
 
 def _not_newer_warning(uids: tuple[str, ...], epoch: int | None) -> Problem:

@@ -40,6 +40,9 @@ Environment:
 @click.option("--path", "study_path", type=click.Choice(PATH_NAMES), default="intensive", show_default=True,
               help="Study path whose week numbers go into the atlas::week:: tags.")
 @click.option("--check", is_flag=True, help="Validate only; write nothing.")
+@click.option("--register", "record_ids", is_flag=True,
+              help="Record the sources' question ids in cards/released-ids.tsv (new ids added, removed ones retired); "
+                   "no package is written. Commit the register with the sources.")
 @click.option("--strict", is_flag=True, help="Treat warnings (mix below minimum, diagrams that fail) as errors.")
 @click.option("--atlas", "atlas_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A DS checkout: add occlusion and speed-draw cards for its diagram pages.")
@@ -56,7 +59,7 @@ Environment:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ATLAS_ANKI_CACHE",
               help="Cache of parsed sources and rendered diagrams.  [default: the user cache dir]")
 @click.option("-v", "--verbose", is_flag=True, help="List every repair made to a diagram.")
-def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check: bool, strict: bool,
+def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check: bool, record_ids: bool, strict: bool,
          atlas_dir: Path | None, no_diagrams: bool, io_format: str, mode: str, unit: str, blocks: str,
          jobs: int, cache_dir: Path | None, verbose: bool) -> None:
     """Build the Atlas Anki deck from cards/ (and a DS checkout with --atlas).
@@ -73,6 +76,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
         out_dir=out_dir,
         path=study_path,
         check=check,
+        register=record_ids,
         strict=strict,
         diagrams=not no_diagrams,
         atlas_dir=atlas_dir,

@@ -20,6 +20,7 @@ from deckbuilder.core.model import (
     Question,
     Topic,
 )
+from deckbuilder.core import register
 from deckbuilder.core.plan import PATH_NAMES, KeyResult, Phase, Plan, StudyPath, validate_tiling
 from deckbuilder.core.problems import Problem
 from deckbuilder.core.validate import validate_curriculum
@@ -156,6 +157,21 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     for message in validate_tiling(plan):
         c.add(doc.line_of("phases"), "plan", message, "make each path's phase weeks follow on from 1 to its last week")
     return plan
+
+
+# --- the register of released ids -------------------------------------------------------
+
+
+def load_register(cards_dir: Path) -> tuple[dict[str, register.Entry] | None, list[Problem]]:
+    """The register beside the sources (``None`` when there is none), and its problems."""
+    path = cards_dir / register.FILE_NAME
+    if not path.is_file():
+        return None, []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(display_path(path), 0, "register", f"unreadable ({exc})", "restore it from git")]
+    return register.parse(text, display_path(path))
 
 
 # --- topics -----------------------------------------------------------------------------
