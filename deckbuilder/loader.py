@@ -301,7 +301,7 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], epoch: in
         reference_week=reference_week,
         subdeck=subdeck,
         key_results=tuple(key_results),
-        diagrams=tuple(_str_list(c, node, "diagrams", item)),
+        diagrams=tuple(_diagram_names(c, node, item)),
         tags=tuple(_tags(c, node, item)),
         questions=tuple(questions),
         origin=Origin(c.file, node.line),
@@ -480,6 +480,19 @@ def _str_list(c: _Collector, node: LineMap, key: str, item: str) -> list[str]:
             continue
         out.append(str(entry).strip())
     return out
+
+
+def _diagram_names(c: _Collector, node: LineMap, item: str) -> list[str]:
+    """Diagram files, each a relative path inside media/ (no absolute path, no `..`)."""
+    names = []
+    for name in _str_list(c, node, "diagrams", item):
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "" in parts:
+            c.add(node.line_of("diagrams"), item, f'diagram "{name}" is outside media/',
+                  "name a file inside media/, relative to it (e.g. diagrams: [cap-pacelc.mmd])")
+            continue
+        names.append(name)
+    return names
 
 
 def _tags(c: _Collector, node: LineMap, item: str) -> list[str]:

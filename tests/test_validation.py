@@ -113,6 +113,15 @@ def test_missing_media_file(cards: Path) -> None:
     ])
 
 
+@pytest.mark.parametrize("name", ["/etc/passwd", "../secrets.mmd", "sub/../../x.mmd", "~/x.mmd"])
+def test_diagrams_must_be_inside_media(cards: Path, name: str) -> None:
+    edit(cards, "  tags: [fixture]", f'  tags: [fixture]\n  diagrams: ["{name}"]')
+    assert_failed_with(cards, [
+        f'{QUEUES}:9: topic "fixture-queues": diagram "{name}" is outside media/ — name a file inside media/, relative '
+        "to it (e.g. diagrams: [cap-pacelc.mmd])",
+    ])
+
+
 def test_every_error_of_every_file_in_one_report(cards: Path) -> None:
     edit(cards, "title: Queues for tests", "title: Queues: for tests")
     edit(cards, "  - id: fs-ana-01\n    level: analysis", "  - id: fs-ana-01\n    level: analysys", name="topics/small.yaml")
