@@ -27,7 +27,12 @@ RENDERER_VERSION = "6"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--disable-extensions", "--disable-domain-reliability", "--no-pings", "--allow-browser-signin=false",
+    # The component updater and the account check of Debian's Chromium still ask for Google's hosts
+    # with the flags above: resolve every host name to "not found" inside the browser, so a build
+    # makes no DNS lookup at all (the renderer page loads nothing from the network anyway).
+    "--host-resolver-rules=MAP * ~NOTFOUND",
 )
 PALETTE_COLOURS = 64  # WebP (lossless) of the image reduced to this many colours
 MERMAID_CONFIG = {
@@ -147,13 +152,14 @@ class Renderer:
 
     def __init__(self, cache: RenderCache, *, mermaid_js: Path, chromium: Path = CHROMIUM,
                  workers: int = 2, timeout: float = 30.0,
-                 on_block: Callable[[str, int], None] | None = None):
+                 on_block: Callable[[str, int], None] | None = None, extra_args: Sequence[str] = ()):
         self.cache = cache
         self.mermaid_js = mermaid_js
         self.chromium = chromium
         self.workers = max(1, workers)
         self.timeout = timeout
         self.on_block = on_block or (lambda page, count: None)
+        self.extra_args = tuple(extra_args)  # e.g. --log-net-log=FILE for the tests
         self.transient: dict[str, RenderRecord] = {}  # results not cached (timeouts)
         self.rendered = 0  # blocks rendered by the browser in this run
 
@@ -186,7 +192,7 @@ class Renderer:
             async with async_playwright() as playwright:
                 try:
                     browser = await playwright.chromium.launch(
-                        executable_path=str(self.chromium), args=list(CHROMIUM_ARGS), headless=True)
+                        executable_path=str(self.chromium), args=[*CHROMIUM_ARGS, *self.extra_args], headless=True)
                 except Exception as exc:  # playwright raises its own Error type
                     raise DiagramError(f"Chromium at {self.chromium} does not start: {exc}") from None
                 try:
