@@ -39,7 +39,7 @@ TOPIC_KEYS = {
 COMMON_QUESTION_KEYS = ("id", "level", "source", "explanation", "tags")
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "recognition": ("stem", "options", "correct"),
-    "recall": ("question", "answer", "cloze"),
+    "recall": ("question", "answer", "cloze", "key_points"),
     "application": ("scenario", "answer", "key_points"),
     "analysis": ("prompt", "answer", "key_points"),
 }

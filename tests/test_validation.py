@@ -69,7 +69,7 @@ def test_unknown_key_suggests_the_closest(cards: Path) -> None:
     edit(cards, "    answer: The answer to recall question 4.", "    anwser: The answer to recall question 4.")
     assert_failed_with(cards, [
         f'{QUEUES}:96: question "fq-rcl-04": unknown key "anwser" — did you mean "answer"? (allowed: id, level, '
-        "source, explanation, tags, question, answer, cloze)",
+        "source, explanation, tags, question, answer, cloze, key_points)",
         f'{QUEUES}:93: question "fq-rcl-04": has no "answer" — add answer: the model answer',
     ])
 

@@ -153,6 +153,17 @@ def raster_scale(width: float, height: float) -> float:
     return round(min(scale, RASTER_MAX_SIDE / max(width, height, 1.0)), 3)
 
 
+# Below this many device pixels per CSS pixel, the diagram's text (Mermaid's 16 px) shrinks under
+# 8 px in the image: nothing to read, and masks too small to see. Such a diagram gets no
+# occlusion notes (its speed-draw note keeps the component list).
+LEGIBLE_SCALE = 0.5
+
+
+def legible(width: float, height: float) -> bool:
+    """Whether a diagram of ``width``×``height`` CSS pixels stays readable once rasterized."""
+    return raster_scale(width, height) >= LEGIBLE_SCALE
+
+
 def components(boxes: Sequence[Box]) -> list[Box]:
     """A diagram's components for speed-draw: its nodes, or for a sequence diagram its
     participants (left to right)."""

@@ -18,6 +18,7 @@ from typing import Sequence
 from deckbuilder.core import atlas_pages as pages_model
 from deckbuilder.core.mermaid_source import MermaidBlock, repair
 from deckbuilder.core.notes import MediaFile, NoteSpec, deck_name
+from deckbuilder.core.occlusion import legible, occlusion_units, raster_scale
 from deckbuilder.core.plan import Plan, week_tag
 from deckbuilder.core.tags import NAMESPACE
 from deckbuilder.diagrams import buildcache, cards
@@ -263,6 +264,17 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, know
                     image=MediaFile(name=f"atlas-{keys[index][:24]}.webp", path=str(cache.image_path(keys[index]))),
                 )
                 is_main = index == main
+                record = records[index]
+                if not legible(record.width, record.height):
+                    units = len(occlusion_units(record.boxes, "cluster" if options.unit == "subgraph" else "node"))
+                    warnings.append(
+                        f"{page.source_label}:{rendered_block.line}: diagram too large to read on a card "
+                        f"({round(record.width)}×{round(record.height)} px would shrink to "
+                        f"{raster_scale(record.width, record.height):.2f}×, text under 8 px): its {units} occlusion "
+                        f"notes were left out — split it into smaller diagrams")
+                    if is_main:
+                        page_notes.append(cards.speed_draw_note(page, rendered_block))
+                    continue
                 if options.io == "native":
                     try:
                         note = cards.native_note(page, rendered_block, options, is_main)

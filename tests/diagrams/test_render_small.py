@@ -199,3 +199,27 @@ def test_progress_repairs_and_the_report_go_to_stderr(plan, tmp_path, capfd):
     assert lines[0].startswith("rendering diagrams [")  # stderr is not a terminal here: a line per tenth
     assert lines[-1].startswith("diagrams: 3 of 4 blocks rendered (75.0%)")
     assert "repaired site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11" in lines
+
+
+def test_a_diagram_too_large_to_read_gets_no_occlusion_notes_and_a_warning(plan, tmp_path):
+    """A 601-node chain would become a sliver of an image (26 × 8,017 px) with 601 unreadable cards."""
+    chain = "\n".join(f"    n{i}[Step {i}] --> n{i + 1}[Step {i + 1}]" for i in range(600))
+    root = tmp_path / "atlas"
+    docs = root / "site" / "docs" / "systems" / "acme"
+    docs.mkdir(parents=True)
+    (docs / "huge.md").write_text(f"# Huge\n\n```mermaid\nflowchart TD\n{chain}\n```\n", encoding="utf-8")
+    result = build(plan, root, tmp_path / "cache")
+    assert [n.notetype for n in result.notes] == ["speed_draw"], "the speed-draw note keeps its component list"
+    assert "601 components" in result.notes[0].fields["Complexity"]
+    [warning] = [w for w in result.warnings if "too large" in w]
+    assert warning.startswith("site/docs/systems/acme/huge.md:3: diagram too large to read on a card (")
+    assert warning.endswith("text under 8 px): its 601 occlusion notes were left out — split it into smaller diagrams")
+
+
+@pytest.mark.parametrize("width, height, readable", [
+    (800, 600, True), (3000, 4000, True), (150, 16000, True), (150, 16100, False), (300, 77000, False),
+])
+def test_legibility_floor(width, height, readable):
+    from deckbuilder.core.occlusion import legible, raster_scale
+
+    assert legible(width, height) is readable, raster_scale(width, height)
