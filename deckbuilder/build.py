@@ -6,23 +6,28 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping
 
-from deckbuilder import text
-from deckbuilder.core.assemble import TextRenderer, question_notes, topic_tags
-from deckbuilder.core.audit import BankAudit, audit_problems, audit_topics
+from deckbuilder.core.assemble import topic_tags
+from deckbuilder.core.audit import BankAudit, audit_problems, combine
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core import register
 from deckbuilder.core.problems import Problem, as_errors, errors
 from deckbuilder.core.register import RegisterCheck
-from deckbuilder.core.stamps import content_digest, restamp
+from deckbuilder.core.stamps import Stamper
+from deckbuilder.core.validate import validate_curriculum
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
 from deckbuilder.atomicfile import write_text
 from deckbuilder.errors import OutputError, SourceError
-from deckbuilder.loader import display_path, load_curriculum, load_register, source_time
+from deckbuilder.loader import PLAN_FILE, display_path, load_plan, load_register, source_time, topic_files
 from deckbuilder.output import OutputDir
+from deckbuilder.sources import PreparedTopic, prepare_topics
+
+if TYPE_CHECKING:
+    from deckbuilder.writer import PackageBuilder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CARDS = PROJECT_DIR / "cards"
@@ -40,7 +45,8 @@ class BuildSettings:
     diagrams: bool = True
     atlas_dir: Path | None = None
     diagram_options: DiagramOptions = field(default_factory=DiagramOptions)
-    cache_dir: Path | None = None  # parsed-source cache; None: parse every file every time
+    cache_dir: Path | None = None  # the diagrams' cache (renders, pages); None: the diagram options' own
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total), e.g. a progress bar
     source_date_epoch: int | None = None  # SOURCE_DATE_EPOCH: pins every note's time (reproducible builds)
     now: int | None = None  # the time given to changed notes; None: the clock when the package is written, plus 1 s
     register: bool = False  # record the sources' ids in the register of released ids (implies check)
@@ -101,10 +107,31 @@ def build(settings: BuildSettings) -> BuildResult:
 
 
 def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
-    curriculum, warnings = load_curriculum(settings.cards_dir, settings.media_dir, settings.source_date_epoch,
-                                           cache_dir=settings.cache_dir)
-    audit = audit_topics(curriculum.topics)
-    warnings = warnings + audit_problems(curriculum.topics)
+    package = None
+    if out is not None:
+        from deckbuilder.writer import PackageBuilder  # genanki only when writing
+
+        package = PackageBuilder()
+    try:
+        return _build_into(settings, out, package)
+    finally:
+        if package is not None:
+            package.close()
+
+
+def _build_into(settings: BuildSettings, out: OutputDir | None, package: PackageBuilder | None) -> BuildResult:
+    """The build; with ``package``, each topic's notes go into it as soon as they are ready."""
+    stamper = None
+    warnings: list[Problem] = []
+    if out is not None:
+        previous, problem = out.read_stamps()
+        warnings += [problem] if problem else []
+        stamper = Stamper(previous, settings.source_date_epoch)
+    curriculum, prepared, notes, pending, problems = _load(settings, stamper, package)
+    warnings += problems
+    audit = BankAudit(tuple(p.audit for p in prepared if p.audit is not None),
+                      combine("bank", [p.audit for p in prepared if p.audit is not None]))
+    warnings += audit_problems(curriculum.topics, audit.topics)
     entries, register_problems = load_register(settings.cards_dir)
     ids = None
     if entries is not None:
@@ -115,10 +142,9 @@ def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
     if settings.register:
         recorded = _record_ids(settings, curriculum, entries or {})
         return BuildResult(curriculum, (), tuple(warnings), None, None, audit, ids, recorded)
-    warnings = warnings + register_problems
+    warnings += register_problems
     if settings.strict and warnings:
         raise SourceError(as_errors(warnings), report=audit)
-    notes, digests = _question_notes(curriculum, settings)
     diagrams = None
     if settings.diagrams and (settings.atlas_dir is not None or any(t.diagrams for t in curriculum.topics)):
         diagrams = _diagram_notes(curriculum, settings)
@@ -128,24 +154,32 @@ def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
         extra = [Problem("build", 0, "diagrams", w, "see the message", "warning") for w in diagrams.warnings]
         if settings.strict and failures:
             raise SourceError(failures)
-        warnings = warnings + [Problem(p.file, p.line, p.item, p.message, p.fix, "warning") for p in failures] + extra
-        notes = notes + list(diagrams.notes)
+        warnings += [Problem(p.file, p.line, p.item, p.message, p.fix, "warning") for p in failures] + extra
+        notes += _add(list(diagrams.notes), stamper, package, pending)
     out_path = None
-    if out is not None:
-        from deckbuilder.writer import write_package_file  # genanki only when writing
-
-        previous, problem = out.read_stamps()
-        warnings = warnings + ([problem] if problem else [])
+    if out is not None and package is not None and stamper is not None:
         # Later than any change a collection can hold: the clock now, and one second past it, so a
         # tag change in this very second still loses to this build's edits.
         now = settings.now if settings.now is not None else int(time.time()) + 1
-        stamped = restamp(notes, previous, now=now, pinned=settings.source_date_epoch, digests=digests)
-        if stamped.not_newer:
-            warnings.append(_not_newer_warning(stamped.not_newer, settings.source_date_epoch))
-        notes = stamped.notes
+        changed_time = stamper.finish(now)
+        if stamper.not_newer:
+            warnings.append(_not_newer_warning(tuple(stamper.not_newer), settings.source_date_epoch))
+        if changed_time is not None:
+            notes = [replace(n, mtime=changed_time) if n.uid in pending else n for n in notes]
         package_time = build_time(notes, settings.source_date_epoch)
-        out_path = out.write(lambda path: write_package_file(notes, path, package_time), stamped.stamps)
+        out_path = out.write(lambda path: package.write(path, package_time, changed_time), stamper.stamps)
     return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit, ids)
+
+
+def _add(notes: list[NoteSpec], stamper: Stamper | None, package: PackageBuilder | None, pending: set[str],
+         guids: Mapping[str, str] | None = None, digests: Mapping[str, str] | None = None) -> list[NoteSpec]:
+    """Settle the notes' times and put them in the package (when writing); the notes as settled."""
+    if stamper is None or package is None:
+        return notes
+    settled, waiting = stamper.stamp(notes, digests)
+    package.add(settled, guids, waiting)
+    pending |= waiting
+    return settled
 
 
 def _record_ids(settings: BuildSettings, curriculum: Curriculum, entries: dict[str, register.Entry]) -> str:
@@ -172,30 +206,29 @@ def _not_newer_warning(uids: tuple[str, ...], epoch: int | None) -> Problem:
                    "set SOURCE_DATE_EPOCH to a later time (e.g. the commit time), or unset it", "warning")
 
 
-def _question_notes(curriculum: Curriculum, settings: BuildSettings) -> tuple[list[NoteSpec], dict[str, str]]:
-    """Every question's note and, where known, its content digest.
-
-    With a cache dir, the notes of a topic whose source is unchanged are reused, digests too.
-    """
-    renderer = TextRenderer(block=text.to_html, inline=text.to_inline_html)
-    if settings.cache_dir is None:
-        return question_notes(curriculum, settings.path, renderer), {}
-    from deckbuilder.picklecache import PickleCache, code_digest
-
-    salt = code_digest("core/assemble.py", "core/tags.py", "core/notes.py", "core/stamps.py", "text.py")
-    cache = PickleCache(settings.cache_dir, "notes", salt + repr(curriculum.plan).encode())
+def _load(settings: BuildSettings, stamper: Stamper | None, package: PackageBuilder | None
+          ) -> tuple[Curriculum, list[PreparedTopic], list[NoteSpec], set[str], list[Problem]]:
+    """The plan and every topic file, prepared (and, while the other files are still being
+    prepared, added to ``package``); raises :class:`SourceError` with every error."""
+    plan = load_plan(settings.cards_dir / PLAN_FILE)
+    paths = topic_files(settings.cards_dir)
+    progress = settings.progress or (lambda stage, done, total: None)
+    prepared: list[PreparedTopic] = []
     notes: list[NoteSpec] = []
-    digests: dict[str, str] = {}
-    for topic in curriculum.topics:
-        key = f"{topic.digest}\0{settings.path}"
-        cached = cache.get(key)
-        if cached is None:
-            topic_notes = question_notes(Curriculum(curriculum.plan, (topic,)), settings.path, renderer)
-            cached = (topic_notes, {n.uid: content_digest(n) for n in topic_notes})
-            cache.put(key, cached)
-        notes.extend(cached[0])
-        digests.update(cached[1])
-    return notes, digests
+    pending: set[str] = set()
+    failed = False
+    for item in prepare_topics(paths, plan, settings.path, settings.source_date_epoch):
+        prepared.append(item)
+        progress("reading cards", len(prepared), len(paths))
+        failed = failed or item.topic is None or any(p.severity == "error" for p in item.problems)
+        if not failed:
+            notes += _add(list(item.notes), stamper, package, pending, dict(item.guids), dict(item.digests))
+    problems = [problem for p in prepared for problem in p.problems]
+    curriculum = Curriculum(plan, tuple(p.topic for p in prepared if p.topic is not None))
+    problems += validate_curriculum(curriculum, media_exists=lambda name: (settings.media_dir / name).is_file())
+    if errors(problems):
+        raise SourceError(errors(problems))
+    return curriculum, prepared, notes, pending, problems
 
 
 def build_time(notes: list[NoteSpec], epoch: int | None) -> int:

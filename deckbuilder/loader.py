@@ -69,13 +69,6 @@ def source_time(path: Path, epoch: int | None = None) -> int:
     return int(path.stat().st_mtime)
 
 
-def file_digest(path: Path, name: str, mtime: int) -> str:
-    """A digest of what a parse of ``path`` depends on besides the plan and the code."""
-    h = hashlib.sha256(f"{name}\0{mtime}\0".encode())
-    h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def display_path(path: Path) -> str:
     """A path as a person would type it: relative to the working directory when inside it."""
     try:
@@ -177,70 +170,36 @@ def load_register(cards_dir: Path) -> tuple[dict[str, register.Entry] | None, li
 # --- topics -----------------------------------------------------------------------------
 
 
-def load_curriculum(cards_dir: Path, media_dir: Path, epoch: int | None = None,
-                    cache_dir: Path | None = None) -> tuple[Curriculum, list[Problem]]:
-    """Load the plan and every topic file below ``cards_dir``.
+def topic_files(cards_dir: Path) -> list[Path]:
+    """Every topic file below ``cards_dir``, in path order (every ``*.yaml`` but the plan)."""
+    return [p for p in sorted(cards_dir.rglob("*.yaml")) if p != cards_dir / PLAN_FILE]
 
-    With ``cache_dir``, each parsed file is kept there under a digest of its bytes, name,
-    time, the plan and this loader's code, so a rebuild parses only the files that changed.
+
+def load_curriculum(cards_dir: Path, media_dir: Path, epoch: int | None = None) -> tuple[Curriculum, list[Problem]]:
+    """Load the plan and every topic file below ``cards_dir`` (one process; the build itself
+    prepares topics in parallel, see :mod:`deckbuilder.sources`).
 
     Returns the curriculum and the warnings; raises :class:`SourceError` with every error of
     every file when there is any (one broken file never hides another's problems).
     """
+    plan = load_plan(cards_dir / PLAN_FILE)
     problems: list[Problem] = []
-    plan = _parse_plan(cards_dir / PLAN_FILE, problems)
     topics: list[Topic] = []
-    if plan is not None:
-        paths = [p for p in sorted(cards_dir.rglob("*.yaml")) if p != cards_dir / PLAN_FILE]
-        for topic, file_problems in _parse_cached(paths, plan, epoch, cache_dir):
-            problems.extend(file_problems)
-            if topic is not None:
-                topics.append(topic)
-        curriculum = Curriculum(plan, tuple(topics))
-        problems.extend(validate_curriculum(curriculum, media_exists=lambda name: (media_dir / name).is_file()))
+    for path in topic_files(cards_dir):
+        topic, file_problems = parse_topic_file(path, plan, epoch)
+        problems.extend(file_problems)
+        if topic is not None:
+            topics.append(topic)
+    curriculum = Curriculum(plan, tuple(topics))
+    problems.extend(validate_curriculum(curriculum, media_exists=lambda name: (media_dir / name).is_file()))
     errors = [p for p in problems if p.severity == "error"]
-    if errors or plan is None:
-        raise SourceError(errors or problems)
+    if errors:
+        raise SourceError(errors)
     return curriculum, problems
 
 
-def _parse_cached(paths: list[Path], plan: Plan, epoch: int | None,
-                  cache_dir: Path | None) -> list[tuple[Topic | None, list[Problem]]]:
-    if cache_dir is None:
-        return _parse_topic_files(paths, plan, epoch)
-    from deckbuilder.picklecache import PickleCache, code_digest
-
-    salt = code_digest("loader.py", "yamlsource.py", "core/model.py", "core/problems.py", "core/validate.py")
-    cache = PickleCache(cache_dir, "sources", salt + repr(plan).encode())
-    keys = {path: file_digest(path, display_path(path), source_time(path, epoch)) for path in paths}
-    results: dict[Path, tuple[Topic | None, list[Problem]]] = {}
-    for path in paths:
-        hit = cache.get(keys[path])
-        if hit is not None:
-            results[path] = hit
-    missing = [p for p in paths if p not in results]
-    for path, result in zip(missing, _parse_topic_files(missing, plan, epoch)):
-        results[path] = result
-        cache.put(keys[path], result)
-    return [results[p] for p in paths]
-
-
-PARALLEL_BYTES = 2_000_000  # below this, worker processes cost more than they save
-
-
-def _parse_topic_files(paths: list[Path], plan: Plan, epoch: int | None) -> list[tuple[Topic | None, list[Problem]]]:
-    """Parse every topic file, in worker processes when there is enough to share (order kept)."""
-    workers = min(len(paths), os.cpu_count() or 1, 8)
-    if workers < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_BYTES:
-        return [_parse_one(path, plan, epoch) for path in paths]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, len(paths) // (workers * 4))
-        return list(pool.map(_parse_one, paths, [plan] * len(paths), [epoch] * len(paths), chunksize=chunk))
-
-
-def _parse_one(path: Path, plan: Plan, epoch: int | None) -> tuple[Topic | None, list[Problem]]:
+def parse_topic_file(path: Path, plan: Plan, epoch: int | None) -> tuple[Topic | None, list[Problem]]:
+    """One topic file: the topic (None when it cannot be read at all) and its problems."""
     problems: list[Problem] = []
     return _parse_topic_file(path, plan, problems, epoch), problems
 
@@ -306,7 +265,6 @@ def _parse_topic_file(path: Path, plan: Plan, problems: list[Problem], epoch: in
         questions=tuple(questions),
         origin=Origin(c.file, node.line),
         mtime=mtime,
-        digest=file_digest(path, c.file, mtime),
     )
 
 

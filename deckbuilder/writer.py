@@ -9,15 +9,18 @@ entries carry a fixed date, so unchanged sources give byte-identical packages.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
+import re
 import sqlite3
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Mapping, Sequence
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
 from deckbuilder.atomicfile import replacing
 from deckbuilder.core.notes import NoteSpec
@@ -59,50 +62,161 @@ class _Model(genanki.Model):
         return data
 
 
-class _TimedNote(genanki.Note):
-    """A note whose modification time is its own, not the package's."""
-
-    def __init__(self, mtime: int, **kwargs):
-        super().__init__(**kwargs)
-        self.mtime = mtime
-
-    def write_to_db(self, cursor, timestamp: float, deck_id, id_gen):  # noqa: ANN001 - genanki's signature
-        return super().write_to_db(cursor, self.mtime, deck_id, id_gen)
-
-    def _check_invalid_html_tags_in_fields(self) -> None:
-        """Skipped: every field is HTML this project generated (cmark output or escaped text)."""
-
-
 def _models() -> dict[str, _Model]:
     return {key: _Model(spec) for key, spec in REGISTRY.items()}
 
 
-def build_package(notes: Sequence[NoteSpec]) -> tuple[genanki.Package, list[tuple[str, str]]]:
-    """The genanki package for ``notes`` and its media as sorted (name, path) pairs."""
-    models = _models()
-    decks: dict[str, genanki.Deck] = {}
-    media: dict[str, str] = {}
-    for spec in notes:
-        model = models.get(spec.notetype)
-        if model is None:
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.S)
+_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one note type lays out a note's row and makes its cards (as genanki does)."""
+
+    model: _Model
+    fields: tuple[str, ...]
+    sort_field: int
+    cloze_fields: tuple[int, ...]  # cloze note types: the fields whose {{cN::…}} make cards
+    requirements: tuple[tuple[int, str, tuple[int, ...]], ...]  # standard: (ord, any|all, field indexes)
+
+
+def _kinds() -> dict[str, _Kind]:
+    kinds = {}
+    for key, model in _models().items():
+        spec = REGISTRY[key]
+        cloze = spec.kind == "cloze"
+        names = tuple(_CLOZE_FIELD.findall(spec.templates[0].front)) if cloze else ()
+        kinds[key] = _Kind(
+            model=model, fields=spec.fields, sort_field=spec.sort_field,
+            cloze_fields=tuple(spec.fields.index(n) for n in names if n in spec.fields),
+            requirements=() if cloze else tuple((o, how, tuple(f)) for o, how, f in model._req),
+        )
+    return kinds
+
+
+def _card_ords(kind: _Kind, fields: list[str]) -> list[int]:
+    """The cards a note gets: genanki's rule (standard: each template whose required fields are
+    filled; cloze: one card per cloze number)."""
+    if kind.cloze_fields:
+        ords = {int(n) - 1 for i in kind.cloze_fields for n in _CLOZE_NUMBER.findall(fields[i]) if int(n) > 0}
+        return sorted(ords) or [0]
+    return [o for o, how, required in kind.requirements
+            if (any if how == "any" else all)(fields[i] for i in required)]
+
+
+_PENDING = -2  # a note modification time decided when the package is written (see PackageBuilder.add)
+_TABLES = "\n".join(line for line in APKG_SCHEMA.splitlines() if not line.lstrip().upper().startswith("CREATE INDEX"))
+_INDEXES = "\n".join(line for line in APKG_SCHEMA.splitlines() if line.lstrip().upper().startswith("CREATE INDEX"))
+
+
+class PackageBuilder:
+    """A package assembled note by note in an in-memory collection, written out at the end.
+
+    Notes can be added while the rest of the build is still running (the build adds each topic
+    as its worker returns it). Note and card ids are provisional (1, 2, …) until :meth:`write`
+    shifts them to the package's time, so the same notes always give the same bytes. A note
+    added as *pending* takes its modification time at :meth:`write` (the build stamps changed
+    notes with the build time, known only then).
+    """
+
+    def __init__(self) -> None:
+        self._kinds = _kinds()
+        self._conn = sqlite3.connect(":memory:")
+        self._cursor = self._conn.cursor()
+        # genanki's schema; its indexes are built once at the end (faster than kept up per row)
+        self._cursor.executescript(_TABLES)
+        self._cursor.executescript(APKG_COL)
+        self._decks: dict[str, genanki.Deck] = {}
+        self._media: dict[str, str] = {}
+        self._next_id = 1
+
+    def add(self, notes: Sequence[NoteSpec], guids: Mapping[str, str] | None = None,
+            pending: Collection[str] = ()) -> None:
+        """Add ``notes``; ``guids`` may carry GUIDs computed earlier (uid -> :func:`note_guid`),
+        ``pending`` the uids whose modification time is given to :meth:`write`."""
+        known = guids or {}
+        note_rows: list[tuple] = []
+        card_rows: list[tuple] = []
+        next_id = self._next_id
+        for spec in notes:
+            kind = self._check(spec)
+            fields = [spec.fields[f] for f in kind.fields]
+            mtime = _PENDING if spec.uid in pending else spec.mtime
+            nid = next_id
+            next_id += 1
+            note_rows.append((nid, known.get(spec.uid) or note_guid(spec.uid), kind.model.model_id, mtime, -1,
+                              " " + " ".join(spec.tags) + " ", "\x1f".join(fields), fields[kind.sort_field], 0, 0, ""))
+            did = self._deck(spec, kind)
+            for ord_ in _card_ords(kind, fields):
+                card_rows.append((next_id, nid, did, ord_, mtime, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+                next_id += 1
+        self._next_id = next_id
+        self._cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        self._cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+
+    def _check(self, spec: NoteSpec) -> _Kind:
+        kind = self._kinds.get(spec.notetype)
+        if kind is None:
             raise OutputError(f'note "{spec.uid}": unknown note type "{spec.notetype}"')
-        try:
-            fields = [spec.fields[name] for name in REGISTRY[spec.notetype].fields]
-        except KeyError as exc:
-            raise OutputError(f'note "{spec.uid}": field {exc} of note type "{spec.notetype}" is missing') from None
-        if len(spec.fields) != len(fields):
-            extra = sorted(set(spec.fields) - set(REGISTRY[spec.notetype].fields))
+        if len(spec.fields) != len(kind.fields) or any(name not in spec.fields for name in kind.fields):
+            missing = [name for name in kind.fields if name not in spec.fields]
+            if missing:
+                raise OutputError(f'note "{spec.uid}": field \'{missing[0]}\' of note type "{spec.notetype}" is missing')
+            extra = sorted(set(spec.fields) - set(kind.fields))
             raise OutputError(f'note "{spec.uid}": fields {extra} are not in note type "{spec.notetype}"')
-        deck = decks.get(spec.deck)
-        if deck is None:
-            deck = decks[spec.deck] = genanki.Deck(deck_id(spec.deck), spec.deck)
-        deck.add_note(_TimedNote(spec.mtime, model=model, fields=fields, tags=list(spec.tags), guid=note_guid(spec.uid)))
         for item in spec.media:
-            known = media.setdefault(item.name, item.path)
+            known = self._media.setdefault(item.name, item.path)
             if known != item.path and os.path.realpath(known) != os.path.realpath(item.path):
                 raise OutputError(f'media name "{item.name}" is used for two files: {known} and {item.path}')
-    package = genanki.Package([decks[name] for name in sorted(decks)])
-    return package, sorted(media.items())
+        return kind
+
+    def _deck(self, spec: NoteSpec, kind: _Kind) -> int:
+        deck = self._decks.get(spec.deck)
+        if deck is None:
+            deck = self._decks[spec.deck] = genanki.Deck(deck_id(spec.deck), spec.deck)
+        deck.add_model(kind.model)
+        return deck.deck_id
+
+    def write(self, path: Path, build_time: int, pending_time: int | None = None) -> None:
+        """Write the package to ``path`` (in place: the caller makes it atomic) and close."""
+        try:
+            cursor = self._cursor
+            if pending_time is not None:
+                cursor.execute("UPDATE notes SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
+                cursor.execute("UPDATE cards SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
+            base = build_time * 1000 - 1  # ids from the package time on, as genanki numbers them
+            cursor.execute("UPDATE notes SET id = id + ?", (base,))
+            cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (base, base))
+            _write_decks(cursor, [self._decks[name] for name in sorted(self._decks)], build_time)
+            cursor.executescript(_INDEXES)
+            self._conn.commit()
+            collection = self._conn.serialize()
+        finally:
+            self._conn.close()
+        media = sorted(self._media.items())
+        with zipfile.ZipFile(path, "w") as zf:
+            _add(zf, "collection.anki2", collection, compress=True)
+            index = {str(i): name for i, (name, _) in enumerate(media)}
+            _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
+            for i, (name, media_path) in enumerate(media):
+                _add(zf, str(i), Path(media_path).read_bytes(),
+                     compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _write_decks(cursor: sqlite3.Cursor, decks: Sequence[genanki.Deck], build_time: int) -> None:
+    """The decks and note types into genanki's collection row (what ``Deck.write_to_db`` does,
+    with the JSON updated once instead of once per deck)."""
+    decks_json = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
+    models_json = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
+    for deck in decks:
+        decks_json[str(deck.deck_id)] = deck.to_json()
+        for model in deck.models.values():
+            models_json[str(model.model_id)] = model.to_json(build_time, deck.deck_id)
+    cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks_json), json.dumps(models_json)))
 
 
 def write_package(notes: Sequence[NoteSpec], out_path: Path, build_time: int) -> Path:
@@ -112,26 +226,19 @@ def write_package(notes: Sequence[NoteSpec], out_path: Path, build_time: int) ->
     return out_path
 
 
-def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int) -> None:
+def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int,
+                       guids: Mapping[str, str] | None = None) -> None:
     """Write ``notes`` as an ``.apkg`` to ``path`` (in place: the caller makes it atomic).
 
     The collection is built in memory, so a killed build leaves no temporary database behind.
     """
-    package, media = build_package(notes)
-    conn = sqlite3.connect(":memory:")
+    builder = PackageBuilder()
     try:
-        cursor = conn.cursor()
-        package.write_to_db(cursor, build_time, itertools.count(build_time * 1000))
-        conn.commit()
-        collection = conn.serialize()
-    finally:
-        conn.close()
-    with zipfile.ZipFile(path, "w") as zf:
-        _add(zf, "collection.anki2", collection, compress=True)
-        index = {str(i): name for i, (name, _) in enumerate(media)}
-        _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
-        for i, (name, media_path) in enumerate(media):
-            _add(zf, str(i), Path(media_path).read_bytes(), compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
+        builder.add(notes, guids)
+    except BaseException:
+        builder.close()
+        raise
+    builder.write(path, build_time)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool) -> None:

@@ -37,41 +37,78 @@ class LineList(list):
     item_lines: list[int]
 
 
-# libyaml's parser when PyYAML has it (about 10x faster); the same safe constructors either way.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser when PyYAML has it (events in C); the documents are built from its events
+# here, without PyYAML's constructors: every scalar is a string as written, every mapping and
+# list knows its lines, and an alias is refused where it stands (so nothing is ever expanded).
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
 
 
-class _LineLoader(_Base):  # type: ignore[misc,valid-type]
-    yaml_implicit_resolvers: dict = {}  # every plain scalar is a string, as written
+_SCALAR, _ALIAS = yaml.events.ScalarEvent, yaml.events.AliasEvent
+_MAP_START, _SEQ_START = yaml.events.MappingStartEvent, yaml.events.SequenceStartEvent
+_MAP_END, _SEQ_END = yaml.events.MappingEndEvent, yaml.events.SequenceEndEvent
+_DOC_END, _STREAM_END = yaml.events.DocumentEndEvent, yaml.events.StreamEndEvent
+_NO_KEY = object()  # a mapping waiting for a key, not a value
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineMap:
-    loader.flatten_mapping(node)
-    result = LineMap()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.duplicate_keys = []
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, str):
-            key = str(key)
-        if key in result:
-            result.duplicate_keys.append((key, line))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
-    return result
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+def _build(text: str) -> Any:
+    """The first document of ``text`` as LineMap / LineList / str (None when empty)."""
+    get_event = _Parser(text).get_event
+    frames: list[list[Any]] = []  # open containers: [container, pending key or _NO_KEY (mappings)]
+    root: Any = None
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is _SCALAR:
+            value: Any = event.value
+            line = event.start_mark.line + 1
+        elif kind is _MAP_START or kind is _SEQ_START:
+            line = event.start_mark.line + 1
+            if kind is _MAP_START:
+                container: Any = LineMap()
+                container.key_lines = {}
+                container.duplicate_keys = []
+                frames.append([container, _NO_KEY])
+            else:
+                container = LineList()
+                container.item_lines = []
+                frames.append([container, None])
+            container.line = line
+            continue
+        elif kind is _MAP_END or kind is _SEQ_END:
+            value = frames.pop()[0]
+            line = value.line
+        elif kind is _ALIAS:
+            raise YamlSyntaxError(event.start_mark.line + 1, "a YAML alias (*name): aliases are not allowed in sources",
+                                  "write the text out in full")
+        elif kind is _DOC_END or kind is _STREAM_END:
+            return root
+        else:  # stream and document start
+            continue
+        if not frames:
+            root = value
+            continue
+        frame = frames[-1]
+        parent = frame[0]
+        if type(parent) is LineList:
+            parent.append(value)
+            parent.item_lines.append(line)
+        elif frame[1] is _NO_KEY:
+            if type(value) is not str:
+                raise YamlSyntaxError(line, "a key that is a list or mapping", "write the key as plain text")
+            if value in parent:
+                parent.duplicate_keys.append((value, line))
+            parent.key_lines[value] = line
+            frame[1] = value
+        else:
+            parent[frame[1]] = value
+            frame[1] = _NO_KEY
 
 
 class YamlSyntaxError(Exception):
@@ -89,7 +126,7 @@ def load_yaml(path: Path) -> Any:
 
 def parse_yaml(text: str) -> Any:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _build(text)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(text, exc) from None
     except yaml.reader.ReaderError as exc:
@@ -98,7 +135,6 @@ def parse_yaml(text: str) -> Any:
                               "delete it (it is invisible in most editors; YAML allows only printable text)") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(0, str(exc)) from None
-    _refuse_aliases(data)
     return data
 
 
@@ -158,22 +194,3 @@ def _char_at(text: str, line: int, column: int) -> str:
 def _codepoint(character: Any) -> str:
     code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
     return f"U+{code:04X}"
-
-
-def _refuse_aliases(data: Any) -> None:
-    """Refuse a document in which one list or mapping appears twice (a YAML alias).
-
-    Aliases share the object the anchor built, so a walk that meets an object again has found
-    one; the walk visits each object once, so an alias bomb costs no more than its text.
-    """
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, (list, dict)):
-            continue
-        if id(node) in seen:
-            raise YamlSyntaxError(getattr(node, "line", 0), "a YAML alias (*name) repeats the item that starts here; "
-                                  "aliases are not allowed in sources", "write the text out in full")
-        seen.add(id(node))
-        stack.extend(node.values() if isinstance(node, dict) else node)

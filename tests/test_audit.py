@@ -31,7 +31,7 @@ def mcq(qid: str, options: list[str], correct: tuple[int, ...] = (0,)) -> Multip
 def test_display_order_is_a_stable_permutation_keyed_by_id() -> None:
     assert display_order("cap-pacelc-rec-01", 4) == display_order("cap-pacelc-rec-01", 4)
     assert sorted(display_order("cap-pacelc-rec-01", 4)) == [0, 1, 2, 3]
-    assert display_order("fs-rec-01", 4) == (0, 3, 2, 1)  # pinned: a change would move every learner's options
+    assert display_order("fs-rec-01", 4) == (2, 0, 1, 3)  # pinned: a change would move every learner's options
     orders = {display_order(f"q-{i}", 4) for i in range(200)}
     assert len(orders) == 24, "every permutation of four options occurs"
 
@@ -110,7 +110,7 @@ def test_check_prints_the_audit_per_topic_and_for_the_bank(cards: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].split() == ["answer-key", "audit", "mcq", "A", "B", "C", "D", "E", "longest", "ratio",
                                 "answers>limit", "gaps>8"]
-    assert lines[1].split() == ["fixture-queues", "10", "22%", "33%", "44%", "0%", "0%", "33.3%", "1.00", "0/37", "0/4"]
+    assert lines[1].split() == ["fixture-queues", "10", "22%", "44%", "33%", "0%", "0%", "33.3%", "1.00", "0/37", "0/4"]
     assert lines[3].split()[0] == "bank"
     assert "answer key: pick-the-longest 30.0% of 10 questions, correct/distractor length 1.01x" in result.output
 

@@ -71,8 +71,8 @@ def test_an_alias_bomb_is_refused_at_once(cards: Path) -> None:
                             cwd=cards.parent)
     assert time.monotonic() - started < 60
     assert result.returncode == 1
-    assert (f"{QUEUES}:2: file: YAML does not parse: a YAML alias (*name) repeats the item that starts here; aliases are "
-            "not allowed in sources — write the text out in full") in result.stderr.splitlines()
+    assert (f"{QUEUES}:3: file: YAML does not parse: a YAML alias (*name): aliases are not allowed in sources — write "
+            "the text out in full") in result.stderr.splitlines()  # the first alias, on the line of a1
     assert "Traceback" not in result.stderr
 
 

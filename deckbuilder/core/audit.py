@@ -14,6 +14,7 @@ Pure: questions in, figures and problems out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -35,9 +36,16 @@ _MARKS = re.compile(r"(\*\*|__|`|~~|(?<!\w)[*_]|[*_](?!\w))")
 _FORMULA = re.compile(r"[=<>≤≥≈≠×÷^√∑∏→←⌈⌉⌊⌋]")
 
 
+@functools.lru_cache(maxsize=4096)
 def display_order(question_id: str, count: int) -> tuple[int, ...]:
-    """Source indexes of ``count`` options in the order they are shown (a shuffle keyed by id)."""
-    return tuple(sorted(range(count), key=lambda i: hashlib.sha256(f"{question_id}\0{i}".encode()).digest()))
+    """Source indexes of ``count`` options in the order they are shown: a Fisher–Yates shuffle
+    driven by the SHA-256 of the id, so the same on every build and machine."""
+    digest = hashlib.sha256(question_id.encode("utf-8")).digest()
+    order = list(range(count))
+    for i in range(count - 1, 0, -1):
+        j = int.from_bytes(digest[2 * i: 2 * i + 2], "big") % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return tuple(order)
 
 
 def displayed_correct(q: MultipleChoice) -> tuple[int, ...]:
@@ -51,9 +59,12 @@ def plain(text: str) -> str:
     return _MARKS.sub("", _LINK.sub(r"\1", text))
 
 
+_WORD = re.compile(r"\S*[^\W_]\S*")
+
+
 def word_count(text: str) -> int:
     """Words of the plain text: whitespace-separated tokens holding a letter or digit."""
-    return sum(1 for token in plain(text).split() if any(ch.isalnum() for ch in token))
+    return len(_WORD.findall(plain(text)))
 
 
 def is_formula(gap: str) -> bool:
@@ -165,6 +176,23 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
     )
 
 
+def combine(name: str, audits: Sequence[Audit]) -> Audit:
+    """The figures of several sets of questions together (the bank from its topics)."""
+    mcq = sum(a.mcq for a in audits)
+    revealing = sorted((f for a in audits for f in a.worst), key=lambda f: (-f.ratio, f.id))
+    return Audit(
+        name=name, mcq=mcq, single=sum(a.single for a in audits),
+        positions=tuple(map(sum, zip(*(a.positions for a in audits)))) if audits else (0,) * 5,
+        four_option=sum(a.four_option for a in audits),
+        four_option_positions=tuple(map(sum, zip(*(a.four_option_positions for a in audits)))) if audits else (0,) * 4,
+        longest_score=sum(a.longest_score for a in audits), strictly_longest=sum(a.strictly_longest for a in audits),
+        ratio=sum(a.ratio * a.mcq for a in audits) / mcq if mcq else 0.0,
+        written=sum(a.written for a in audits), over_limit=sum(a.over_limit for a in audits),
+        over_half_again=sum(a.over_half_again for a in audits), gaps=sum(a.gaps for a in audits),
+        long_gaps=sum(a.long_gaps for a in audits), worst=tuple(revealing[:WORST_NAMED]),
+    )
+
+
 @dataclass(frozen=True)
 class BankAudit:
     topics: tuple[Audit, ...]
@@ -172,20 +200,21 @@ class BankAudit:
 
 
 def audit_topics(topics: Sequence[Topic]) -> BankAudit:
-    return BankAudit(
-        topics=tuple(audit_questions(t.id, t.questions) for t in topics),
-        bank=audit_questions("bank", (q for t in topics for q in t.questions)),
-    )
+    per_topic = tuple(audit_questions(t.id, t.questions) for t in topics)
+    return BankAudit(topics=per_topic, bank=combine("bank", per_topic))
 
 
 # --- problems ------------------------------------------------------------------------------
 
 
-def audit_problems(topics: Sequence[Topic]) -> list[Problem]:
-    """Warnings (``--strict`` makes them errors): a gameable key, over-long answers and gaps."""
+def audit_problems(topics: Sequence[Topic], audits: Sequence[Audit] | None = None) -> list[Problem]:
+    """Warnings (``--strict`` makes them errors): a gameable key, over-long answers and gaps.
+
+    ``audits``: the topics' figures when already computed (same order as ``topics``).
+    """
     problems: list[Problem] = []
-    for topic in topics:
-        audit = audit_questions(topic.id, topic.questions)
+    for index, topic in enumerate(topics):
+        audit = audits[index] if audits is not None else audit_questions(topic.id, topic.questions)
         if audit.mcq >= LONGEST_MIN_QUESTIONS and audit.longest_share > LONGEST_LIMIT:
             worst = ", ".join(f"{f.id} ({f.ratio:.2f}x)" for f in audit.worst)
             problems.append(Problem(
@@ -193,8 +222,9 @@ def audit_problems(topics: Sequence[Topic]) -> list[Problem]:
                 f'"pick the longest option" scores {audit.longest_share:.0%} of {audit.single} questions '
                 f"(limit {LONGEST_LIMIT:.0%}); the correct option is the longest in: {worst}",
                 "make distractors as long and specific as the answer, or trim the answer", "warning"))
-        for q in topic.questions:
-            problems += _length_problems(q)
+        if audit.over_limit or audit.long_gaps:
+            for q in topic.questions:
+                problems += _length_problems(q)
     return problems
 
 
@@ -224,13 +254,13 @@ def _length_problems(q: Question) -> list[Problem]:
 
 def format_audit(audit: BankAudit) -> str:
     """The audit as a table: one row per topic, then the bank."""
-    head = (f"{'answer-key audit':<28}{'mcq':>4}  {'A':>4}{'B':>4}{'C':>4}{'D':>4}{'E':>4}"
+    head = (f"{'answer-key audit':<28}{'mcq':>4} {'A':>5}{'B':>5}{'C':>5}{'D':>5}{'E':>5}"
             f"  {'longest':>7}  {'ratio':>5}  {'answers>limit':>13}  {'gaps>8':>7}")
     rows = [head]
     for row in audit.topics + (audit.bank,):
-        shares = "".join(f"{_pct(n, row.single):>4}" for n in row.positions)
+        shares = "".join(f"{_pct(n, row.single):>5}" for n in row.positions)
         rows.append(
-            f"{row.name[:27]:<28}{row.mcq:>4}  {shares}  {_pct(row.longest_score, row.single, 1):>7}"
+            f"{row.name[:27]:<28}{row.mcq:>4} {shares}  {_pct(row.longest_score, row.single, 1):>7}"
             f"  {row.ratio:>5.2f}  {f'{row.over_limit}/{row.written}':>13}  {f'{row.long_gaps}/{row.gaps}':>7}")
     bank = audit.bank
     four = " ".join(f"{LETTERS[i]} {_pct(n, bank.four_option)}" for i, n in enumerate(bank.four_option_positions))

@@ -81,7 +81,6 @@ class Topic:
     questions: tuple[Question, ...]
     origin: Origin
     mtime: int  # seconds; the note modification time of every note of this topic
-    digest: str = ""  # of the source this was parsed from (bytes, name, time); keys caches
 
     def count_by_level(self) -> dict[Level, int]:
         counts: dict[Level, int] = {level: 0 for level in LEVELS}

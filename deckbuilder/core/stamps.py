@@ -32,6 +32,62 @@ def content_digest(note: NoteSpec) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
+class Stamper:
+    """Settles note times against the previous build's stamps, a batch of notes at a time.
+
+    The time of a changed note is the build time, which the build fixes only when it writes the
+    package: :meth:`stamp` marks those notes *pending*, :meth:`finish` gives them ``now``.
+    """
+
+    def __init__(self, previous: Mapping[str, tuple[str, int]], pinned: int | None = None):
+        self.previous = previous
+        self.pinned = pinned
+        self.stamps: Stamps = {}
+        self.changed: list[str] = []
+        self.not_newer: list[str] = []
+        self._pending: list[str] = []
+
+    def stamp(self, notes: Sequence[NoteSpec], digests: Mapping[str, str] | None = None
+              ) -> tuple[list[NoteSpec], set[str]]:
+        """The notes with their settled times, and the uids still pending (changed notes)."""
+        out: list[NoteSpec] = []
+        pending: set[str] = set()
+        known = digests or {}
+        for note in notes:
+            digest = known.get(note.uid) or content_digest(note)
+            before = self.previous.get(note.uid)
+            is_changed = before is not None and before[0] != digest
+            if is_changed:
+                self.changed.append(note.uid)
+            if self.pinned is not None:
+                mtime = self.pinned
+                if is_changed and self.pinned <= before[1]:  # type: ignore[index]
+                    self.not_newer.append(note.uid)
+            elif before is None:
+                mtime = note.mtime
+            elif not is_changed:
+                mtime = before[1]
+            else:
+                pending.add(note.uid)
+                self._pending.append(note.uid)
+                self.stamps[note.uid] = (digest, before[1] + 1)  # at least; finish() sets it
+                out.append(note)
+                continue
+            self.stamps[note.uid] = (digest, mtime)
+            out.append(note if mtime == note.mtime else replace(note, mtime=mtime))
+        return out, pending
+
+    def finish(self, now: int) -> int | None:
+        """Give every pending note the build time ``now`` (never less than one second past its
+        previous time); returns the time given, or None when nothing was pending."""
+        if not self._pending:
+            return None
+        time = max([now] + [self.stamps[uid][1] for uid in self._pending])
+        for uid in self._pending:
+            self.stamps[uid] = (self.stamps[uid][0], time)
+        return time
+
+
 @dataclass(frozen=True)
 class Restamped:
     notes: list[NoteSpec]
@@ -42,32 +98,10 @@ class Restamped:
 
 def restamp(notes: Sequence[NoteSpec], previous: Mapping[str, tuple[str, int]], *, now: int,
             pinned: int | None = None, digests: Mapping[str, str] | None = None) -> Restamped:
-    """The notes with their times settled against the previous build's ``previous`` stamps.
-
-    ``now`` is the build time; ``pinned`` is ``SOURCE_DATE_EPOCH`` when set. ``digests``
-    (uid -> content digest) may carry digests computed earlier; the others are computed.
-    """
-    out: list[NoteSpec] = []
-    stamps: Stamps = {}
-    changed: list[str] = []
-    not_newer: list[str] = []
-    known = digests or {}
-    for note in notes:
-        digest = known.get(note.uid) or content_digest(note)
-        before = previous.get(note.uid)
-        is_changed = before is not None and before[0] != digest
-        if pinned is not None:
-            mtime = pinned
-            if is_changed and pinned <= before[1]:  # type: ignore[index]
-                not_newer.append(note.uid)
-        elif before is None:
-            mtime = note.mtime
-        elif not is_changed:
-            mtime = before[1]
-        else:
-            mtime = max(now, before[1] + 1)
-        if is_changed:
-            changed.append(note.uid)
-        stamps[note.uid] = (digest, mtime)
-        out.append(note if mtime == note.mtime else replace(note, mtime=mtime))
-    return Restamped(out, stamps, tuple(changed), tuple(not_newer))
+    """All notes at once: :class:`Stamper` with the build time known up front."""
+    stamper = Stamper(previous, pinned)
+    settled, pending = stamper.stamp(notes, digests)
+    time = stamper.finish(now)
+    if time is not None:
+        settled = [replace(note, mtime=time) if note.uid in pending else note for note in settled]
+    return Restamped(settled, stamper.stamps, tuple(stamper.changed), tuple(stamper.not_newer))
