@@ -21,7 +21,8 @@ from deckbuilder.core.model import (
     Topic,
 )
 from deckbuilder.core import register
-from deckbuilder.core.plan import PATH_NAMES, KeyResult, Phase, Plan, StudyPath, validate_tiling
+from deckbuilder.core.plan import PATH_NAMES, KeyResult, Phase, Plan, StudyPath, Tier, validate_tiers, validate_tiling
+from deckbuilder.core.tags import RESERVED_PREFIX, plan_vocabulary_problems
 from deckbuilder.core.problems import Problem
 from deckbuilder.core.validate import validate_curriculum
 from deckbuilder.errors import SourceError
@@ -30,7 +31,7 @@ from deckbuilder.yamlsource import LineList, LineMap, YamlSyntaxError, load_yaml
 PLAN_FILE = "plan.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 TAG_PATTERN = re.compile(r"^[^\s\"]+$")
-RESERVED_TAG_PREFIX = "atlas::"
+RESERVED_TAG_PREFIX = RESERVED_PREFIX
 
 TOPIC_KEYS = {
     "required": ("id", "title", "phase", "category"),
@@ -121,7 +122,7 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     if not isinstance(doc, LineMap):
         c.add(1, "file", "expected a mapping with paths, phases, categories, key_results", "see cards/README.md")
         return None
-    c.unknown_keys(doc, ("paths", "phases", "categories", "key_results"), "plan")
+    c.unknown_keys(doc, ("paths", "phases", "categories", "key_results", "tiers"), "plan")
     try:
         paths = {
             name: StudyPath(name, int(doc["paths"][name]["weeks"]), str(doc["paths"][name].get("title", name)))
@@ -138,6 +139,11 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
             for p in doc["phases"]
         )
         categories = {str(k): str(v) for k, v in doc["categories"].items()}
+        tiers = tuple(
+            Tier(number=int(t["number"]), slug=str(t["slug"]), title=str(t["title"]),
+                 categories=tuple(str(x) for x in t.get("categories", ())))
+            for t in (doc.get("tiers") or ())
+        )
         krs = tuple(
             KeyResult(str(k["id"]), str(k["title"]), {str(t): float(v) for t, v in (k.get("target") or {}).items()},
                       int(k["due_week"]))
@@ -146,9 +152,13 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         c.add(doc.line, "plan", f"missing or malformed entry ({exc!r})", "follow the plan.yaml format in cards/README.md")
         return None
-    plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs)
+    plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs, tiers=tiers)
     for message in validate_tiling(plan):
         c.add(doc.line_of("phases"), "plan", message, "make each path's phase weeks follow on from 1 to its last week")
+    for message in plan_vocabulary_problems(plan):
+        c.add(doc.line, "plan", message, "these names become tags: rename it")
+    for message in validate_tiers(plan):
+        c.add(doc.line_of("tiers"), "plan", message, "name each category of `categories` in one tier at most")
     return plan
 
 

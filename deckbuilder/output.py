@@ -28,8 +28,7 @@ from deckbuilder.core.stamps import Stamps
 from deckbuilder.errors import OutputError
 from deckbuilder.loader import display_path
 
-PACKAGE_NAME = "atlas-distributed-systems.apkg"
-STAMPS_NAME = "atlas-distributed-systems.stamps.json"  # per-note content digest and time, see core/stamps.py
+from deckbuilder.core.tags import PACKAGE_NAME, STAMPS_NAME
 _TMP_PREFIX = ".atlas-anki-"
 _TMP_SUFFIX = ".tmp"
 

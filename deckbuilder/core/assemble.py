@@ -12,7 +12,7 @@ from typing import Callable
 from deckbuilder.core.audit import LETTERS, display_order, displayed_correct
 from deckbuilder.core.model import Cloze, Curriculum, MultipleChoice, Prompted, Question, Topic
 from deckbuilder.core.notes import NoteSpec, deck_name
-from deckbuilder.core.tags import card_tag, kr_tag, level_tag, ordered, plan_tags, topic_tag
+from deckbuilder.core.tags import CARD, KR, LEVEL, TOPIC, ordered, placement_tags
 
 Render = Callable[[str], str]
 
@@ -26,10 +26,10 @@ class TextRenderer:
 def topic_tags(curriculum: Curriculum, topic: Topic, path: str) -> tuple[str, ...]:
     """The tags every note of a topic carries."""
     return (
-        plan_tags(curriculum.plan, phase=topic.phase, reference_week=topic.reference_week, path=path,
-                  category=topic.category)
-        + (topic_tag(topic.id),)
-        + tuple(kr_tag(kr) for kr in topic.key_results)
+        placement_tags(curriculum.plan, phase=topic.phase, week=curriculum.plan.week_on_path(topic.reference_week, path),
+                       path=path, category=topic.category)
+        + (TOPIC.tag(topic.id),)
+        + tuple(KR.tag(kr) for kr in topic.key_results)
         + topic.tags
     )
 
@@ -73,7 +73,7 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
             "Answer": text.block(q.answer),
             "KeyPoints": key_points_html(q, text.inline),
         }
-    tags = ordered(base_tags + (level_tag(q.level), card_tag(kind)) + q.tags)
+    tags = ordered(base_tags + (LEVEL.tag(q.level), CARD.tag(kind)) + q.tags)
     return NoteSpec(notetype=kind, uid=q.id, deck=deck, fields=fields, tags=tags, mtime=topic.mtime)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-ROOT_DECK = "Atlas Distributed Systems"
+from deckbuilder.core.tags import ROOT_DECK
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,28 @@ class KeyResult:
 
 
 @dataclass(frozen=True)
+class Tier:
+    """One of the study plan's seven tiers: a group of content categories (its Part II)."""
+
+    number: int
+    slug: str
+    title: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     paths: Mapping[str, StudyPath]
     phases: tuple[Phase, ...]
     categories: Mapping[str, str]  # DS folder -> subdeck title
     key_results: tuple[KeyResult, ...]
+    tiers: tuple[Tier, ...] = ()
+
+    def tier_of_category(self, category: str) -> Tier | None:
+        for tier in self.tiers:
+            if category in tier.categories:
+                return tier
+        return None
 
     def phase(self, number: int) -> Phase:
         for phase in self.phases:
@@ -112,10 +129,6 @@ def week_of_date(start: dt.date, today: dt.date) -> int:
     return days // 7 + 1 if days >= 0 else 0
 
 
-def week_tag(week: int) -> str:
-    return f"{week:02d}"
-
-
 def speed_draw_minutes(reference_week: int) -> int:
     """Time limit of a speed-draw test by week of the reference path (the DS protocol).
 
@@ -128,6 +141,20 @@ def speed_draw_minutes(reference_week: int) -> int:
     if reference_week <= 8:
         return 3
     return 2
+
+
+def validate_tiers(plan: Plan) -> list[str]:
+    """Problems with the tiers: each names known categories, and a category is in one tier."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for tier in plan.tiers:
+        for category in tier.categories:
+            if category not in plan.categories:
+                problems.append(f"tier {tier.number} names unknown category {category!r}")
+            elif category in seen:
+                problems.append(f"category {category!r} is in tier {seen[category]} and tier {tier.number}")
+            seen.setdefault(category, tier.number)
+    return problems
 
 
 def validate_tiling(plan: Plan) -> list[str]:

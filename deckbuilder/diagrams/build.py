@@ -19,8 +19,8 @@ from deckbuilder.core import atlas_pages as pages_model
 from deckbuilder.core.mermaid_source import MermaidBlock, repair
 from deckbuilder.core.notes import MediaFile, NoteSpec, deck_name
 from deckbuilder.core.occlusion import legible, occlusion_units, raster_scale
-from deckbuilder.core.plan import Plan, week_tag
-from deckbuilder.core.tags import NAMESPACE
+from deckbuilder.core.plan import Plan
+from deckbuilder.core.tags import COMPANY, TYPE, placement_tags
 from deckbuilder.diagrams import buildcache, cards
 from deckbuilder.diagrams.api import BlockFailure, DiagramBuild, DiagramOptions, OwnDiagram, PageReport
 from deckbuilder.diagrams.atlas import AtlasPage, read_checkout
@@ -143,15 +143,10 @@ def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], 
         for page in by_phase[number]:
             week = weeks[page.rel_path]
             category_title = plan.categories[page.category]
-            tags = [
-                f"{NAMESPACE}::phase::{phase.tag}",
-                f"{NAMESPACE}::week::{week_tag(week.path_week)}",
-                f"{NAMESPACE}::path::{path}",
-                f"{NAMESPACE}::category::{page.category}",
-                f"{NAMESPACE}::type::{page.diagram_type}",
-            ]
+            tags = [*placement_tags(plan, phase=phase.number, week=week.path_week, path=path, category=page.category),
+                    TYPE.tag(page.diagram_type)]
             if page.company:
-                tags.append(f"{NAMESPACE}::company::{pages_model.slugify(page.company)}")
+                tags.append(COMPANY.tag(pages_model.slugify(page.company)))
             context = " › ".join([category_title, *page.groups]) + f" · {page.diagram_type.replace('-', ' ')}"
             sources.append(_Source(
                 page=cards.DiagramPage(

@@ -19,7 +19,7 @@ from deckbuilder.core.occlusion import (
     occlusion_units,
 )
 from deckbuilder.core.plan import speed_draw_minutes
-from deckbuilder.core.tags import NAMESPACE, card_tag, ordered
+from deckbuilder.core.tags import CARD, COMPLEXITY, ordered
 from deckbuilder.diagrams.api import DiagramOptions
 from deckbuilder.diagrams.cache import RenderRecord
 
@@ -65,7 +65,7 @@ def image_html(image: MediaFile, alt: str) -> str:
 
 
 def complexity_tag(count: int) -> str:
-    return f"{NAMESPACE}::complexity::{complexity(count)}"
+    return COMPLEXITY.tag(complexity(count))
 
 
 def node_count(record: RenderRecord) -> int:
@@ -101,7 +101,7 @@ def occlusion_notes(page: DiagramPage, block: RenderedBlock, options: DiagramOpt
     units = occlusion_units(record.boxes, unit_kind(options.unit))
     title = block_title(page, block, main)
     source = html.escape(f"{page.source_label}, line {block.line}")
-    tags = ordered([*page.tags, card_tag("occlusion"), complexity_tag(node_count(record))])
+    tags = ordered([*page.tags, CARD.tag("occlusion"), complexity_tag(node_count(record))])
     masks = [_mask(b, record, False) for b in units]
     hide_all = options.mode == "hide-all-guess-one"
     image = image_html(block.image, page.title)
@@ -166,7 +166,7 @@ def native_note(page: DiagramPage, block: RenderedBlock, options: DiagramOptions
                 f"Built by atlas-anki ({uid}). Masks come from the diagram's layout and are replaced on the next import."
             ),
         },
-        tags=ordered([*page.tags, card_tag("occlusion"), complexity_tag(node_count(record))]),
+        tags=ordered([*page.tags, CARD.tag("occlusion"), complexity_tag(node_count(record))]),
         mtime=page.mtime,
         media=(block.image,),
     )
@@ -202,7 +202,7 @@ def speed_draw_note(page: DiagramPage, main: RenderedBlock) -> NoteSpec:
             "KeyMetrics": f"<ul>{metrics}</ul>" if metrics else "",
             "Source": html.escape(f"{page.source_label}, line {main.line}"),
         },
-        tags=ordered([*page.tags, card_tag("speed-draw"), complexity_tag(count)]),
+        tags=ordered([*page.tags, CARD.tag("speed-draw"), complexity_tag(count)]),
         mtime=page.mtime,
         media=(main.image,),
     )
