@@ -58,15 +58,15 @@ def test_cloze_gaps_and_formulas() -> None:
     assert is_formula("W = S / (1 − ρ)") and is_formula("`max(a, b) + c`") and not is_formula("the leader lease")
 
 
-@pytest.mark.parametrize("options, correct, score, strictly, ratio", [
-    (["a long correct answer", "short", "tiny", "small"], (0,), 1.0, True, 21 / (14 / 3)),
-    (["four", "five", "nine", "tens"], (0,), 0.25, False, 1.0),
-    (["ab", "abcd", "ab", "ab"], (0,), 0.0, False, 2 / (8 / 3)),
-    (["xx", "xx", "y", "y"], (0, 1), 1.0, False, 2.0),
+@pytest.mark.parametrize("options, correct, score, strictly, ratio, shortest", [
+    (["a long correct answer", "short", "tiny", "small"], (0,), 1.0, True, 21 / (14 / 3), 0.0),
+    (["four", "five", "nine", "tens"], (0,), 0.25, False, 1.0, 0.25),
+    (["ab", "abcd", "ab", "ab"], (0,), 0.0, False, 2 / (8 / 3), 1 / 3),
+    (["xx", "xx", "y", "y"], (0, 1), 1.0, False, 2.0, 0.0),
 ])
-def test_key_figures(options, correct, score, strictly, ratio) -> None:
+def test_key_figures(options, correct, score, strictly, ratio, shortest) -> None:
     figures = key_figures(mcq("q", options, correct))
-    assert (figures.longest_score, figures.strictly_longest) == (score, strictly)
+    assert (figures.longest_score, figures.strictly_longest, figures.shortest_score) == (score, strictly, shortest)
     assert figures.ratio == pytest.approx(ratio)
 
 
@@ -108,9 +108,10 @@ def test_check_prints_the_audit_per_topic_and_for_the_bank(cards: Path) -> None:
     result = run("--check")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["answer-key", "audit", "mcq", "A", "B", "C", "D", "E", "longest", "ratio",
+    assert lines[0].split() == ["answer-key", "audit", "mcq", "A", "B", "C", "D", "E", "longest", "shortest", "ratio",
                                 "answers>limit", "gaps>8"]
-    assert lines[1].split() == ["fixture-queues", "10", "22%", "44%", "33%", "0%", "0%", "33.3%", "1.00", "0/37", "0/4"]
+    assert lines[1].split() == ["fixture-queues", "10", "22%", "44%", "33%", "0%", "0%", "33.3%", "33.3%", "1.00",
+                                "0/37", "0/4"]
     assert lines[3].split()[0] == "bank"
     assert "answer key: pick-the-longest 30.0% of 10 questions, correct/distractor length 1.01x" in result.output
 

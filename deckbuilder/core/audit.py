@@ -88,6 +88,7 @@ class KeyFigures:
     longest_score: float  # expected score of "pick the longest option" (ties split)
     strictly_longest: bool  # a correct option is longer than every other option
     ratio: float  # mean correct length / mean distractor length
+    shortest_score: float = 0.0  # expected score of "pick the shortest option" (the opposite trick)
 
 
 def key_figures(q: MultipleChoice) -> KeyFigures:
@@ -101,9 +102,14 @@ def key_figures(q: MultipleChoice) -> KeyFigures:
     return KeyFigures(
         id=q.id,
         longest_score=hits / len(tied),
+        shortest_score=_share_correct(q, [i for i, n in enumerate(lengths) if n == min(lengths)]),
         strictly_longest=len(tied) == 1 and tied[0] in q.correct,
         ratio=(sum(correct) / len(correct)) / mean_distractor,
     )
+
+
+def _share_correct(q: MultipleChoice, picks: list[int]) -> float:
+    return sum(1 for i in picks if i in q.correct) / len(picks)
 
 
 # --- a set of questions (a topic, the bank) ------------------------------------------------
@@ -121,6 +127,7 @@ class Audit:
     four_option_positions: tuple[int, ...] = (0, 0, 0, 0)
     longest_score: float = 0.0  # over single-answer questions, 0–1
     strictly_longest: int = 0  # over single-answer questions
+    shortest_score: float = 0.0  # over single-answer questions, 0–1 (sum)
     ratio: float = 0.0  # mean over all multiple-choice questions
     written: int = 0
     over_limit: int = 0
@@ -136,7 +143,7 @@ class Audit:
 
 def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
     mcq = single = four = strictly = 0
-    score = ratio_sum = 0.0
+    score = shortest = ratio_sum = 0.0
     positions = [0] * 5
     four_positions = [0] * 4
     written = over = over_half = gaps = long_gaps = 0
@@ -149,6 +156,7 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
             if len(q.correct) == 1:
                 single += 1
                 score += figures.longest_score
+                shortest += figures.shortest_score
                 strictly += figures.strictly_longest
                 position = displayed_correct(q)[0]
                 if position < 5:
@@ -171,6 +179,7 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
     return Audit(
         name=name, mcq=mcq, single=single, positions=tuple(positions), four_option=four,
         four_option_positions=tuple(four_positions), longest_score=score, strictly_longest=strictly,
+        shortest_score=shortest,
         ratio=ratio_sum / mcq if mcq else 0.0, written=written, over_limit=over, over_half_again=over_half,
         gaps=gaps, long_gaps=long_gaps, worst=tuple(revealing[:WORST_NAMED]),
     )
@@ -186,6 +195,7 @@ def combine(name: str, audits: Sequence[Audit]) -> Audit:
         four_option=sum(a.four_option for a in audits),
         four_option_positions=tuple(map(sum, zip(*(a.four_option_positions for a in audits)))) if audits else (0,) * 4,
         longest_score=sum(a.longest_score for a in audits), strictly_longest=sum(a.strictly_longest for a in audits),
+        shortest_score=sum(a.shortest_score for a in audits),
         ratio=sum(a.ratio * a.mcq for a in audits) / mcq if mcq else 0.0,
         written=sum(a.written for a in audits), over_limit=sum(a.over_limit for a in audits),
         over_half_again=sum(a.over_half_again for a in audits), gaps=sum(a.gaps for a in audits),
@@ -255,18 +265,18 @@ def _length_problems(q: Question) -> list[Problem]:
 def format_audit(audit: BankAudit) -> str:
     """The audit as a table: one row per topic, then the bank."""
     head = (f"{'answer-key audit':<28}{'mcq':>4} {'A':>5}{'B':>5}{'C':>5}{'D':>5}{'E':>5}"
-            f"  {'longest':>7}  {'ratio':>5}  {'answers>limit':>13}  {'gaps>8':>7}")
+            f"  {'longest':>7} {'shortest':>8}  {'ratio':>5}  {'answers>limit':>13}  {'gaps>8':>7}")
     rows = [head]
     for row in audit.topics + (audit.bank,):
         shares = "".join(f"{_pct(n, row.single):>5}" for n in row.positions)
         rows.append(
-            f"{row.name[:27]:<28}{row.mcq:>4} {shares}  {_pct(row.longest_score, row.single, 1):>7}"
+            f"{row.name[:27]:<28}{row.mcq:>4} {shares}  {_pct(row.longest_score, row.single, 1):>7} {_pct(row.shortest_score, row.single, 1):>8}"
             f"  {row.ratio:>5.2f}  {f'{row.over_limit}/{row.written}':>13}  {f'{row.long_gaps}/{row.gaps}':>7}")
     bank = audit.bank
     four = " ".join(f"{LETTERS[i]} {_pct(n, bank.four_option)}" for i, n in enumerate(bank.four_option_positions))
     rows.append(
         f"positions: correct option as shown (single answer; four options: {four} of {bank.four_option}); "
-        f"longest: what always picking the longest option scores; ratio: correct/distractor length; "
+        f"longest / shortest: what always picking the longest / shortest option scores; ratio: correct/distractor length; "
         f"limits: recall {WORD_LIMITS['recall']}, application {WORD_LIMITS['application']}, "
         f"analysis {WORD_LIMITS['analysis']} words, cloze gaps {GAP_WORD_LIMIT}")
     return "\n".join(rows)
