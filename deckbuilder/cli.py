@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -69,6 +70,7 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     A summary goes to stderr; on errors nothing is written and the exit code is 1.
     """
     cache_dir = cache_dir or default_cache_dir()
+    bars = ProgressBars()
     source_date_epoch = _source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH", ""))
     settings = BuildSettings(
         cards_dir=cards_dir,
@@ -84,9 +86,11 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
                                        cache_dir=cache_dir, verbose=verbose),
         cache_dir=cache_dir,
         source_date_epoch=source_date_epoch,
+        progress=bars,
     )
     try:
-        result = build(settings)
+        with bars:
+            result = build(settings)
     except SourceError as exc:
         if check and isinstance(exc.report, BankAudit):
             click.echo(format_audit(exc.report), err=True)
@@ -99,6 +103,40 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     if check and result.audit is not None:
         click.echo(format_audit(result.audit), err=True)
     click.echo(result.summary(), err=True)
+
+
+class ProgressBars:
+    """The build's progress as one ``click.progressbar`` per stage, on stderr when it is a
+    terminal (logs and pipes get the summary only)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        if self.bar is not None and done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> ProgressBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _source_date_epoch(value: str) -> int | None:
