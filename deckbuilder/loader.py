@@ -21,7 +21,18 @@ from deckbuilder.core.model import (
     Topic,
 )
 from deckbuilder.core import register
-from deckbuilder.core.plan import PATH_NAMES, KeyResult, Phase, Plan, StudyPath, Tier, validate_tiers, validate_tiling
+from deckbuilder.core.plan import (
+    PATH_NAMES,
+    DeckOptions,
+    KeyResult,
+    Phase,
+    Plan,
+    ReportCategory,
+    StudyPath,
+    Tier,
+    validate_tiers,
+    validate_tiling,
+)
 from deckbuilder.core.tags import RESERVED_PREFIX, plan_vocabulary_problems
 from deckbuilder.core.problems import Problem
 from deckbuilder.core.validate import validate_curriculum
@@ -122,7 +133,8 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     if not isinstance(doc, LineMap):
         c.add(1, "file", "expected a mapping with paths, phases, categories, key_results", "see cards/README.md")
         return None
-    c.unknown_keys(doc, ("paths", "phases", "categories", "key_results", "tiers"), "plan")
+    c.unknown_keys(doc, ("paths", "phases", "categories", "key_results", "tiers", "report_categories",
+                         "deck_options"), "plan")
     try:
         paths = {
             name: StudyPath(name, int(doc["paths"][name]["weeks"]), str(doc["paths"][name].get("title", name)))
@@ -149,10 +161,22 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
                       int(k["due_week"]))
             for k in doc.get("key_results", ())
         )
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        report_categories = tuple(
+            ReportCategory(name=str(r["name"]), target=int(r["target"]),
+                           categories=tuple(str(x) for x in r.get("categories", ())))
+            for r in (doc.get("report_categories") or ())
+        )
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         c.add(doc.line, "plan", f"missing or malformed entry ({exc!r})", "follow the plan.yaml format in cards/README.md")
         return None
-    plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs, tiers=tiers)
+    deck_options = _deck_options(c, doc.get("deck_options")) if doc.get("deck_options") else None
+    plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs, tiers=tiers,
+                report_categories=report_categories, deck_options=deck_options)
+    for report in report_categories:
+        unknown = [x for x in report.categories if x not in categories]
+        if unknown:
+            c.add(doc.line_of("report_categories"), "plan", f"report category {report.name!r} names unknown "
+                  f"categories {unknown}", "name keys of `categories`")
     for message in validate_tiling(plan):
         c.add(doc.line_of("phases"), "plan", message, "make each path's phase weeks follow on from 1 to its last week")
     for message in plan_vocabulary_problems(plan):
@@ -160,6 +184,52 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     for message in validate_tiers(plan):
         c.add(doc.line_of("tiers"), "plan", message, "name each category of `categories` in one tier at most")
     return plan
+
+
+_DECK_OPTION_KEYS = {
+    "preset": str, "learning_steps": "steps", "graduating_interval": int, "easy_interval": int,
+    "insertion_order": ("sequential", "random"), "new_per_day": "per-complexity", "relearning_steps": "steps",
+    "lapse_new_interval": float, "minimum_interval": int, "leech_threshold": int, "maximum_interval": int,
+    "interval_modifier": float, "hard_interval": float, "easy_bonus": float, "bury_related": bool,
+    "show_timer": bool, "fsrs": bool,
+}
+_TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
+
+
+def _deck_options(c: _Collector, node: Any) -> DeckOptions | None:
+    """``deck_options:`` of the plan, every value checked (the YAML gives text as written)."""
+    if not isinstance(node, LineMap):
+        c.add(0, "plan", "`deck_options` is not a mapping", "see cards/README.md")
+        return None
+    c.unknown_keys(node, tuple(_DECK_OPTION_KEYS), "deck_options")
+    values: dict[str, Any] = {}
+    for key, kind in _DECK_OPTION_KEYS.items():
+        raw = node.get(key)
+        line = node.line_of(key)
+        try:
+            if raw is None:
+                raise ValueError("missing")
+            if kind == "steps":
+                values[key] = tuple(float(x) for x in raw)
+            elif kind == "per-complexity":
+                values[key] = {str(k): int(v) for k, v in raw.items()}
+                if set(values[key]) != {"simple", "moderate", "complex", "very-complex"}:
+                    raise ValueError("name simple, moderate, complex and very-complex")
+            elif kind is bool:
+                if str(raw).lower() not in _TRUE + _FALSE:
+                    raise ValueError("write true or false")
+                values[key] = str(raw).lower() in _TRUE
+            elif isinstance(kind, tuple):
+                if raw not in kind:
+                    raise ValueError(f"use one of {', '.join(kind)}")
+                values[key] = raw
+            else:
+                values[key] = kind(raw)
+        except (ValueError, TypeError, AttributeError) as exc:
+            c.add(line, "deck_options", f"`{key}` is not valid ({exc})", "see the deck_options example in cards/plan.yaml")
+    if len(values) != len(_DECK_OPTION_KEYS):
+        return None
+    return DeckOptions(**values)
 
 
 # --- the register of released ids -------------------------------------------------------

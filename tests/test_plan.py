@@ -53,3 +53,42 @@ def test_week_of_date() -> None:
     assert week_of_date(start, start) == 1
     assert week_of_date(start, dt.date(2026, 11, 8)) == 1
     assert week_of_date(start, dt.date(2026, 11, 9)) == 2
+
+
+def test_plan_yaml_states_tiers_report_targets_and_deck_options() -> None:
+    from ankitools import REPO
+    from deckbuilder.loader import load_plan
+
+    plan = load_plan(REPO / "cards" / "plan.yaml")
+    assert [(t.number, t.slug) for t in plan.tiers] == [
+        (1, "foundations"), (2, "core-mechanisms"), (3, "performance-and-costs"), (4, "scale-and-migrations"),
+        (5, "company-deep-dives"), (6, "incidents-and-debugging"), (7, "capacity-and-comparisons")]
+    assert sorted(c for t in plan.tiers for c in t.categories) == sorted(plan.categories), "every category in a tier"
+    assert sum(r.target for r in plan.report_categories) == 900
+    options = plan.deck_options
+    assert options is not None
+    assert (options.learning_steps, options.relearning_steps, options.graduating_interval, options.easy_interval) == (
+        (30, 1440, 4320), (30, 1440), 7, 14)
+    assert dict(options.new_per_day) == {"simple": 15, "moderate": 10, "complex": 5, "very-complex": 3}
+    assert (options.lapse_new_interval, options.minimum_interval, options.leech_threshold, options.maximum_interval,
+            options.hard_interval, options.easy_bonus) == (0.5, 2, 6, 365, 1.2, 1.3)
+    assert (options.insertion_order, options.bury_related, options.show_timer, options.fsrs) == (
+        "sequential", True, True, True)
+
+
+def test_a_bad_deck_option_names_its_line(tmp_path) -> None:
+    from ankitools import REPO
+    from deckbuilder.errors import SourceError
+    from deckbuilder.loader import load_plan
+
+    text = (REPO / "cards" / "plan.yaml").read_text().replace("  leech_threshold: 6", "  leech_threshold: six")
+    (tmp_path / "plan.yaml").write_text(text)
+    line = text.splitlines().index("  leech_threshold: six") + 1
+    try:
+        load_plan(tmp_path / "plan.yaml")
+    except SourceError as exc:
+        assert [str(p) for p in exc.problems] == [
+            f"{tmp_path / 'plan.yaml'}:{line}: deck_options: `leech_threshold` is not valid (invalid literal for int() "
+            "with base 10: 'six') — see the deck_options example in cards/plan.yaml"]
+    else:
+        raise AssertionError("no error")

@@ -56,12 +56,49 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class ReportCategory:
+    """A category of the weekly progress report: its diagram target and the DS folders it counts."""
+
+    name: str
+    target: int
+    categories: tuple[str, ...]
+
+
+Complexity = Literal["simple", "moderate", "complex", "very-complex"]
+
+
+@dataclass(frozen=True)
+class DeckOptions:
+    """The learner's deck options (spaced-repetition-system.md 1.2), as the plan states them."""
+
+    preset: str
+    learning_steps: tuple[float, ...]  # minutes
+    graduating_interval: int  # days
+    easy_interval: int  # days
+    insertion_order: Literal["sequential", "random"]
+    new_per_day: Mapping[str, int]  # complexity -> new cards per day
+    relearning_steps: tuple[float, ...]  # minutes
+    lapse_new_interval: float  # fraction of the previous interval after a lapse
+    minimum_interval: int  # days
+    leech_threshold: int  # lapses
+    maximum_interval: int  # days
+    interval_modifier: float
+    hard_interval: float
+    easy_bonus: float
+    bury_related: bool
+    show_timer: bool
+    fsrs: bool
+
+
+@dataclass(frozen=True)
 class Plan:
     paths: Mapping[str, StudyPath]
     phases: tuple[Phase, ...]
     categories: Mapping[str, str]  # DS folder -> subdeck title
     key_results: tuple[KeyResult, ...]
     tiers: tuple[Tier, ...] = ()
+    report_categories: tuple[ReportCategory, ...] = ()
+    deck_options: DeckOptions | None = None
 
     def tier_of_category(self, category: str) -> Tier | None:
         for tier in self.tiers:
