@@ -35,7 +35,9 @@ from review_history import ROOT, make_bulk, open_collection, oracle  # noqa: E40
 from companion.client import AnkiConnect  # noqa: E402
 from companion.core.retention import Review, day_clock, period_tallies  # noqa: E402
 from companion.report import build, local_offset  # noqa: E402
-from companion.store import Store, SyncBatch  # noqa: E402
+from companion.cache import ReviewCache as Store, SyncBatch  # noqa: E402
+from companion.home import prepare  # noqa: E402
+from companion.store import DeckStore  # noqa: E402
 
 
 def median_time(func, runs: int) -> tuple[float, object]:
@@ -116,7 +118,7 @@ def part_two(folder: Path, notes: int) -> None:
     now = int(time.time())
     today = day_clock(now, local_offset(now), 4).today
     pos = position(plan, today - dt.timedelta(weeks=1), "intensive", today)  # week 2: phase 1
-    with anki_connect_server(collection) as url, Store(folder / "retag-cache.sqlite3") as store:
+    with anki_connect_server(collection) as url, DeckStore(prepare(folder), ROOT) as store:
         for label in ("first run (cold cache)", "second run (nothing to change)"):
             client = AnkiConnect(url, timeout=120)
             t = time.perf_counter()

@@ -1,7 +1,10 @@
 """The AnkiConnect companion: retention for KR5, speed-draw tests, weekly re-tagging, push.
 
 Layers, imports pointing inward: ``companion.core`` is pure (no I/O, no requests, click or
-sqlite); ``client`` (AnkiConnect over HTTP), ``store`` (the SQLite review cache) and
-``chart`` (matplotlib) are adapters; ``sync``, ``report``, ``retag``, ``speeddraw`` and
-``push`` wire them together; ``cli`` parses options and renders.
+sqlite). Adapters: ``client`` and ``transport`` (AnkiConnect over HTTP), ``home`` (the folder's
+layout), ``cache`` (the SQLite review cache, rebuildable), ``records`` (the learner's records,
+never deleted), ``migrate`` (from the first layout), ``store`` (a deck's cache and records
+together), ``config`` (settings) and ``chart`` (matplotlib). ``sync``, ``report``, ``retag``,
+``speeddraw`` and ``push`` wire them together; ``cli`` (one module per command) parses
+options into settings and renders.
 """

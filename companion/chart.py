@@ -7,7 +7,7 @@ from typing import Sequence
 
 from companion.core.retention import WeekTally
 from companion.core.stats import Rate
-from companion.errors import UsageError
+from companion.errors import OutputError
 
 
 def weekly_chart(weeks: Sequence[WeekTally], target: float, title: str, path: Path) -> None:
@@ -50,6 +50,6 @@ def weekly_chart(weeks: Sequence[WeekTally], target: float, title: str, path: Pa
         try:
             fig.savefig(path, format="png")
         except OSError as e:
-            raise UsageError(f"cannot write the chart to {path}: {e.strerror}: pass a writable --chart path") from e
+            raise OutputError(f"cannot write the chart to {path}: {e.strerror}: pass a writable --chart path") from e
     finally:
         plt.close(fig)

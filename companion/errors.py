@@ -39,16 +39,28 @@ class DeckNotFound(CompanionError):
     """The deck named with --deck does not exist in Anki."""
 
 
-class StoreError(CompanionError):
-    """The local review cache cannot be read or written."""
+class HomeError(CompanionError):
+    """``ATLAS_ANKI_HOME`` cannot be created or written."""
+
+
+class CacheError(CompanionError):
+    """The review cache (rebuildable from Anki) cannot be read or written."""
+
+
+class RecordsError(CompanionError):
+    """The learner's records (never rebuilt, never deleted) cannot be read or written."""
 
 
 class ConfigError(CompanionError):
-    """A setting is missing or invalid (start date, path, time zone …)."""
+    """A setting is missing or invalid (start date, path, time zone …), or config.json is."""
 
 
 class PushFailed(CompanionError):
     """The package could not be imported through AnkiConnect."""
+
+
+class OutputError(CompanionError):
+    """A file the command writes (checklist, calendar, chart) cannot be written."""
 
 
 class UsageError(CompanionError):

@@ -1,5 +1,5 @@
 """The retention report: Anki's table, the ISO-week series, breakdowns, recall after a delay,
-the KR5 verdict and the speed-draw results, computed from the store."""
+the KR5 verdict and the speed-draw results, computed from the review cache and the records."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from companion.cache import CacheSummary, ReviewCache
 from companion.core import speed_draw
 from companion.core.retention import (
     DayClock,
@@ -19,7 +20,6 @@ from companion.core.retention import (
 )
 from companion.core.schedule import Position
 from companion.core.stats import Verdict, kr5_verdict
-from companion.store import Store, StoreSummary
 
 DEFAULT_BREAKDOWNS = ("atlas::phase", "atlas::category", "atlas::level", "atlas::card")
 
@@ -43,22 +43,24 @@ class Report:
     verdict: Verdict
     speed_draw_weeks: list[speed_draw.WeekResults]
     speed_draw_results: list[speed_draw.Result]
-    cache: StoreSummary
+    cache: CacheSummary
     position: Position | None
 
 
-def build(store: Store, deck: str, clock: DayClock, *, tag: str | None = None,
+def build(cache: ReviewCache, deck: str, clock: DayClock, *, tag: str | None = None,
           breakdowns: Sequence[str] = DEFAULT_BREAKDOWNS, breakdown_period: str = "month",
-          weeks: int | None = None, target: float = 0.95, position: Position | None = None) -> Report:
-    by_day = store.day_tallies(clock, tag)
+          weeks: int | None = None, target: float = 0.95, position: Position | None = None,
+          results: Sequence[speed_draw.Result] = ()) -> Report:
+    """The report from the review cache, with the deck's speed-draw ``results`` (from the records)."""
+    by_day = cache.day_tallies(clock, tag)
     periods = period_tallies(by_day)
     chosen: Period = period(breakdown_period)
     groups = {
         root: [GroupRow(name, tally) for name, tally in
-               sorted(store.group_tallies(clock, root, chosen, tag).items(), key=lambda kv: kv[0].casefold())]
+               sorted(cache.group_tallies(clock, root, chosen, tag).items(), key=lambda kv: kv[0].casefold())]
         for root in breakdowns
     }
-    results = store.results()
+    results = list(results)
     week_start = clock.next_day_start - 7 * 86_400
     recent = [r.accuracy for r in results if week_start <= r.at < clock.next_day_start]
     return Report(
@@ -69,11 +71,11 @@ def build(store: Store, deck: str, clock: DayClock, *, tag: str | None = None,
         weeks=week_series(by_day, clock, weeks),
         breakdown_period=breakdown_period,
         breakdowns=groups,
-        recall=store.recall_tallies(clock, chosen, tag),
+        recall=cache.recall_tallies(clock, chosen, tag),
         verdict=kr5_verdict(periods["week"], target, recent),
         speed_draw_weeks=speed_draw.by_week(results),
         speed_draw_results=results,
-        cache=store.summary(),
+        cache=cache.summary(),
         position=position,
     )
 

@@ -18,7 +18,8 @@ from companion.core.schedule import Position
 from companion.core.status import LEECH_LAPSES, NoteFacts, desired_tags
 from companion.core.tags import LEECH, TagChange, TagDiff, diff_tags, in_subtree, is_retag_owned, plan_tags
 from companion.errors import CompanionError, UsageError
-from companion.store import RetagRun, Store
+from companion.records import RetagRun
+from companion.store import DeckStore
 from companion.sync import SyncReport, sync
 
 
@@ -32,15 +33,15 @@ class RetagOutcome:
     requests: int  # HTTP requests made, the sync included
 
 
-def plan_retag(client: AnkiConnect, store: Store, deck: str, plan: Plan, pos: Position, *, now: int,
+def plan_retag(client: AnkiConnect, store: DeckStore, deck: str, plan: Plan, pos: Position, *, now: int,
                target: float) -> tuple[TagDiff, int, SyncReport]:
-    report = sync(client, store, deck, now=now)
+    report = sync(client, store.reviews, deck, now=now)
     (leech_notes,) = client.multi([Call("findNotes", {"query": search.in_deck(
         report.deck, f"prop:lapses>={LEECH_LAPSES}")})])
     leeches = {int(n) for n in leech_notes}
-    tags = store.note_tags()
-    answers = store.note_answers()
-    notes = store.member_notes()
+    tags = store.reviews.note_tags()
+    answers = store.reviews.note_answers()
+    notes = store.reviews.member_notes()
     current = {nid: {t for t in tags.get(nid, ()) if is_retag_owned(t)} for nid in notes}
     desired = {}
     for nid in notes:
@@ -57,26 +58,26 @@ def plan_retag(client: AnkiConnect, store: Store, deck: str, plan: Plan, pos: Po
     return diff_tags(current, desired, is_retag_owned), len(notes), report
 
 
-def retag(client: AnkiConnect, store: Store, deck: str, plan: Plan, pos: Position, *, now: int,
+def retag(client: AnkiConnect, store: DeckStore, deck: str, plan: Plan, pos: Position, *, now: int,
           target: float, dry_run: bool) -> RetagOutcome:
     before = client.requests_made
     diff, notes, report = plan_retag(client, store, deck, plan, pos, now=now, target=target)
     run = None
     if not dry_run and not diff.empty:
-        run = store.start_retag(now, pos.describe(), diff.operations())
+        run = store.records.start_retag(now, pos.describe(), diff.operations())
         _send(client, diff, "retag --undo reverts what was applied")
-        store.set_retag_state(run, "applied")
+        store.records.set_retag_state(run, "applied")
     return RetagOutcome(diff, notes, not dry_run and not diff.empty, run, report, client.requests_made - before)
 
 
-def undo(client: AnkiConnect, store: Store) -> tuple[RetagRun, TagDiff]:
-    """Send the inverse of the last retag that was not undone yet."""
-    run = store.last_retag()
+def undo(client: AnkiConnect, store: DeckStore) -> tuple[RetagRun, TagDiff]:
+    """Send the inverse of the deck's last retag that was not undone yet."""
+    run = store.records.last_retag()
     if run is None:
         raise UsageError("nothing to undo: no retag has been applied with this deck (or all were undone)")
     inverse = diff_of(run).inverse()
     _send(client, inverse, "run retag --undo again to retry")
-    store.set_retag_state(run.id, "undone")
+    store.records.set_retag_state(run.id, "undone")
     return run, inverse
 
 

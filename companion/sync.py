@@ -1,4 +1,4 @@
-"""Bring the store up to date with Anki: new review rows, the deck's cards, their notes and tags.
+"""Bring the review cache up to date with Anki: new review rows, the deck's cards, their notes and tags.
 
 Facts this is built around (AnkiConnect's source): ``cardReviews(deck, startID)`` returns the
 rows of cards whose *own* deck is ``deck`` (not its subdecks, not cards parked in a filtered
@@ -14,7 +14,9 @@ card's whole history. So a sync
    last sync, and which notes carry each tag of the synced namespaces — one request;
 4. maps cards it has never seen to their notes — one request per 2,500 new cards;
 
-and writes everything in one transaction.
+and writes everything in one transaction. A rebuild (``rebuild=True``, ``retention --resync``)
+asks for everything as if the cache were empty and replaces its content in that same
+transaction: until it commits, the cache keeps what it had.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from companion.cache import ReviewCache, SyncBatch
 from companion.client import AnkiConnect, Call
 from companion.core import search
 from companion.core.retention import Review
 from companion.core.tags import LEECH, NAMESPACE, in_subtree
 from companion.errors import AnkiProtocolError, DeckNotFound
-from companion.store import Store, SyncBatch
 
 DEFAULT_TAG_ROOTS: tuple[str, ...] = (NAMESPACE, LEECH)
 
@@ -36,7 +38,7 @@ DEFAULT_TAG_ROOTS: tuple[str, ...] = (NAMESPACE, LEECH)
 @dataclass(frozen=True)
 class SyncReport:
     deck: str  # the deck's name as Anki spells it
-    new_reviews: int  # rows the store did not have
+    new_reviews: int  # rows the cache did not have
     cards: int
     new_cards: int
     requests: int
@@ -62,8 +64,8 @@ def _no_deck_message(deck: str, names: Sequence[str]) -> str:
             f"or pass an existing deck with --deck")
 
 
-def sync(client: AnkiConnect, store: Store, deck: str, *, now: int,
-         tag_roots: Sequence[str] = DEFAULT_TAG_ROOTS) -> SyncReport:
+def sync(client: AnkiConnect, cache: ReviewCache, deck: str, *, now: int,
+         tag_roots: Sequence[str] = DEFAULT_TAG_ROOTS, rebuild: bool = False) -> SyncReport:
     before = client.requests_made
     names, member_list, filtered_list, all_tags = client.multi([
         Call("deckNames"),
@@ -82,8 +84,8 @@ def sync(client: AnkiConnect, store: Store, deck: str, *, now: int,
         inside = {n.casefold() for n in subtree}
         review_decks += sorted(name for name in holders if name.casefold() not in inside)
 
-    watermark = store.watermark()
-    joined = sorted(members - store.members()) if watermark else []
+    watermark = 0 if rebuild else cache.watermark()
+    joined = sorted(members - cache.members()) if watermark else []
     tags = sorted(t for t in all_tags if any(in_subtree(t, r) for r in tag_roots))
     calls = [Call("cardReviews", {"deck": d, "startID": watermark}) for d in review_decks]
     if joined:
@@ -111,7 +113,7 @@ def sync(client: AnkiConnect, store: Store, deck: str, *, now: int,
         for nid in notes:
             note_tags.setdefault(int(nid), set()).add(tag)
 
-    unmapped = sorted(members - store.mapped_cards())
+    unmapped = sorted(members - (frozenset() if rebuild else cache.mapped_cards()))
     card_notes = {}
     if unmapped:
         for cid, nids in zip(unmapped, client.multi([Call("cardsToNotes", {"cards": [c]}) for c in unmapped])):
@@ -120,21 +122,21 @@ def sync(client: AnkiConnect, store: Store, deck: str, *, now: int,
                                         f"the card may have been deleted; run the command again")
             card_notes[cid] = int(nids[0])
 
-    added = store.apply_sync(SyncBatch(
+    added = cache.apply_sync(SyncBatch(
         reviews=sorted(kept, key=lambda r: r.id),
         members=members,
         card_notes=card_notes,
         note_tags={nid: frozenset(t) for nid, t in note_tags.items()},
         watermark=max(highest, watermark),
         synced_at=now,
+        deck=root,
+        replace=rebuild,
     ))
     return SyncReport(root, added, len(members), len(unmapped), client.requests_made - before)
 
 
 def _from_card_reviews(row: Sequence[Any]) -> Review:
-    """``[id, cid, usn, ease, ivl, lastIvl, factor, time, type]``."""
-    if len(row) != 9:
-        raise AnkiProtocolError(f"AnkiConnect answered cardReviews with the row {row!r}: expected 9 columns")
+    """``[id, cid, usn, ease, ivl, lastIvl, factor, time, type]`` (the client checked the shape)."""
     rid, cid, _usn, ease, ivl, last_ivl, factor, time, kind = row
     return Review(int(rid), int(cid), int(ease), int(ivl), int(last_ivl), int(factor), int(time), int(kind))
 

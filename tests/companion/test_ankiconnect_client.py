@@ -45,11 +45,11 @@ def test_no_key_is_sent_when_none_is_set():
 
 @responses.activate
 def test_multi_gives_each_action_its_version_and_key_and_batches():
-    responses.post(URL, json={"result": [{"result": 1, "error": None}, {"result": 2, "error": None}], "error": None})
-    responses.post(URL, json={"result": [{"result": 3, "error": None}], "error": None})
+    responses.post(URL, json={"result": [{"result": [1], "error": None}, {"result": [2], "error": None}], "error": None})
+    responses.post(URL, json={"result": [{"result": ["t"], "error": None}], "error": None})
     c, _ = client("k")
     calls = [Call("findCards", {"query": "a"}), Call("findNotes", {"query": "b"}), Call("getTags")]
-    assert c.multi(calls, batch=2) == [1, 2, 3]
+    assert c.multi(calls, batch=2) == [[1], [2], ["t"]]
     assert bodies(responses) == [
         {"action": "multi", "version": 6, "key": "k", "params": {"actions": [
             {"action": "findCards", "version": 6, "params": {"query": "a"}, "key": "k"},

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from companion.cli import push_command, retag_command, retention_command, speed_draw_group
-from companion.store import Store
+from companion.cache import ReviewCache
+from companion.home import Home
 
 pytest_plugins = ["companion_fixtures"]
 
@@ -32,7 +33,9 @@ def test_every_command_has_help_with_examples(command, args):
     result = CliRunner().invoke(command, [*args, "--help"])
     assert result.exit_code == 0
     assert "\n  Examples:\n" in result.output
-    assert "ANKICONNECT_URL" in result.output and "ATLAS_ANKI_HOME" in result.output
+    assert ("\n  Environment:\n    ANKICONNECT_URL   AnkiConnect's address (same as --url; default "
+            "http://127.0.0.1:8765)\n") in result.output
+    assert "\n    ATLAS_ANKI_HOME   where your records, the review cache and config live\n" in result.output
 
 
 def test_the_readme_section_shows_every_command_and_variable():
@@ -60,7 +63,7 @@ def test_anki_down(companion_home):
 
 def test_anki_down_after_a_sync_points_to_the_cache(served, companion_home):
     assert CliRunner().invoke(retention_command, ["--url", served.url]).exit_code == 0
-    with Store.for_deck(companion_home, "Atlas Distributed Systems") as store:
+    with ReviewCache(Home(companion_home).cache_file("Atlas Distributed Systems")) as store:
         synced = store.summary().synced_at
     when = dt.datetime.fromtimestamp(synced).strftime("%Y-%m-%d %H:%M")
     port = closed_port()

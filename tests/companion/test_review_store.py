@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import signal
@@ -12,7 +13,7 @@ import textwrap
 
 import pytest
 
-import companion.store as store_module
+import companion.cache as store_module
 from companion.core.retention import (
     PERIODS,
     DayClock,
@@ -28,8 +29,9 @@ from companion.core.retention import (
     tally_by_day,
     tally_of,
 )
-from companion.errors import StoreError
-from companion.store import Store, SyncBatch, store_path
+from companion.cache import ReviewCache, SyncBatch
+from companion.errors import CacheError
+from companion.home import Home, cache_file_name
 
 NEXT = 1_795_924_800
 CLOCK = DayClock(NEXT, 0, 4)
@@ -51,7 +53,7 @@ def batch(reviews, members, notes=None, tags=None, watermark=None) -> SyncBatch:
 
 @pytest.fixture
 def store(tmp_path):
-    with Store(tmp_path / "cache.sqlite3") as s:
+    with ReviewCache(tmp_path / "cache.sqlite3") as s:
         yield s
 
 
@@ -154,13 +156,13 @@ def test_a_sync_that_fails_half_way_leaves_the_store_as_it_was(store, monkeypatc
 
 def test_a_sync_killed_mid_way_leaves_the_file_consistent(tmp_path):
     path = tmp_path / "cache.sqlite3"
-    with Store(path) as s:
+    with ReviewCache(path) as s:
         s.apply_sync(batch(random_reviews(500, 5, seed=1), range(5)))
         before = s.summary()
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {os.path.dirname(__file__)!r})
-        import companion.store as m
+        import companion.cache as m
         from test_review_store import batch, random_reviews
         m.CHUNK = 200
         real = m._insert_reviews
@@ -170,33 +172,98 @@ def test_a_sync_killed_mid_way_leaves_the_file_consistent(tmp_path):
             time.sleep(60)
         m._insert_reviews = slow
         from pathlib import Path
-        with m.Store(Path({str(path)!r})) as s:
+        with m.ReviewCache(Path({str(path)!r})) as s:
             s.apply_sync(batch(random_reviews(2000, 8, seed=9), range(8)))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "batch written\n"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    with Store(path) as s:
+    with ReviewCache(path) as s:
         assert s.summary() == before
         assert s._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_files_per_deck(tmp_path):
-    assert store_path(tmp_path, "Atlas Distributed Systems").name == "atlas-distributed-systems-6a94cc7d.sqlite3"
-    assert store_path(tmp_path, "atlas distributed systems") != store_path(tmp_path, "Atlas Distributed Systems")
-    assert store_path(tmp_path, "日本語").name.startswith("deck-")
+def test_a_rebuild_replaces_everything_or_nothing(store, monkeypatch):
+    first = random_reviews(1_000, 10, seed=1)
+    store.apply_sync(batch(first, range(10), tags={1000: frozenset({"atlas::weak"})}))
+    before = (store.summary(), store.note_tags(), store.members(), store.watermark(), store.reviews())
+    second = random_reviews(500, 5, seed=2)
+    rebuild = dataclasses.replace(batch(second, range(5), tags={1001: frozenset({"atlas::now::week"})}),
+                                  replace=True, deck="Atlas")
+
+    monkeypatch.setattr(store_module, "CHUNK", 100)
+    real = store_module._insert_reviews
+    calls = []
+
+    def failing(db, rows):
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(db, rows)
+
+    monkeypatch.setattr(store_module, "_insert_reviews", failing)
+    with pytest.raises(KeyboardInterrupt):
+        store.apply_sync(rebuild)
+    assert (store.summary(), store.note_tags(), store.members(), store.watermark(), store.reviews()) == before
+    assert store.deck_name() is None
+
+    monkeypatch.setattr(store_module, "_insert_reviews", real)
+    assert store.apply_sync(rebuild) == 500
+    assert store.reviews() == sorted(second, key=lambda r: r.id)
+    assert store.note_tags() == {1001: {"atlas::now::week"}}
+    assert (store.members(), store.watermark(), store.deck_name()) == (frozenset(range(5)), max(r.id for r in second),
+                                                                      "Atlas")
+    assert store.day_tallies(CLOCK) == tally_by_day(second, CLOCK)
+
+
+def test_a_rebuild_killed_while_writing_leaves_the_old_cache(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with ReviewCache(path) as s:
+        s.apply_sync(batch(random_reviews(500, 5, seed=1), range(5)))
+        before = (s.summary(), s.reviews())
+    script = textwrap.dedent(f"""
+        import dataclasses, sys, time
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import companion.cache as m
+        from test_review_store import batch, random_reviews
+        m.CHUNK = 200
+        real = m._insert_reviews
+        def slow(db, rows):
+            real(db, rows)
+            print("batch written", flush=True)
+            time.sleep(60)
+        m._insert_reviews = slow
+        from pathlib import Path
+        with m.ReviewCache(Path({str(path)!r})) as s:
+            s.apply_sync(dataclasses.replace(batch(random_reviews(2000, 8, seed=9), range(8)), replace=True))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "batch written\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with ReviewCache(path) as s:
+        assert (s.summary(), s.reviews()) == before
+
+
+def test_one_cache_file_per_deck_whatever_the_letter_case(tmp_path):
+    home = Home(tmp_path)
+    assert home.cache_file("Atlas Distributed Systems") == tmp_path / "cache" / "atlas-distributed-systems-62862fa5.sqlite"
+    assert home.cache_file("atlas DISTRIBUTED systems") == home.cache_file("Atlas Distributed Systems")  # as in Anki
+    assert home.cache_file("Atlas Distributed Systems Extra") != home.cache_file("Atlas Distributed Systems")
+    assert home.cache_file("Straße") == home.cache_file("STRASSE")  # casefold, not lower
+    assert cache_file_name("日本語").startswith("deck-")
 
 
 def test_a_cache_from_another_version_is_refused_with_the_fix(tmp_path):
     path = tmp_path / "cache.sqlite3"
-    Store(path).close()
+    ReviewCache(path).close()
     db = sqlite3.connect(path)
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     db.commit()
     db.close()
-    with pytest.raises(StoreError) as e:
-        Store(path)
+    with pytest.raises(CacheError) as e:
+        ReviewCache(path)
     assert str(e.value) == (f"{path} was written by another version of atlas-anki (schema 99): delete it and run "
                             f"again to rebuild the cache from Anki")
 
@@ -204,6 +271,7 @@ def test_a_cache_from_another_version_is_refused_with_the_fix(tmp_path):
 def test_a_file_that_is_not_a_database(tmp_path):
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"not a database, just text" * 100)
-    with pytest.raises(StoreError, match=rf"^cannot open the review cache {path}: file is not a database: delete "
-                                         rf"the file to rebuild it from Anki, or set ATLAS_ANKI_HOME"):
-        Store(path)
+    with pytest.raises(CacheError) as e:
+        ReviewCache(path)
+    assert str(e.value) == (f"the review cache {path} is damaged (file is not a database): delete that file, it is "
+                            f"rebuilt from Anki on the next sync")

@@ -9,7 +9,7 @@ import requests
 
 from companion.client import AnkiConnect
 from companion.errors import DeckNotFound
-from companion.store import Store
+from companion.cache import ReviewCache
 from companion.sync import deck_subtree, sync
 from review_history import ROOT
 
@@ -56,7 +56,7 @@ def test_first_sync_then_only_new_rows(fresh, tmp_path):
     h = fresh.history
     recorder = Recorder()
     client = AnkiConnect(fresh.url, session=recorder)
-    store = Store(tmp_path / "cache.sqlite3")
+    store = ReviewCache(tmp_path / "cache.sqlite3")
 
     first = sync(client, store, ROOT, now=int(time.time()))
     assert [actions(body) for body, _ in recorder.log] == [
@@ -114,7 +114,7 @@ def test_an_unknown_deck_is_reported_and_not_created(served, tmp_path):
     recorder = Recorder()
     client = AnkiConnect(served.url, session=recorder)
     with pytest.raises(DeckNotFound) as e:
-        sync(client, Store(tmp_path / "c.sqlite3"), "Atlas Distributed Sytems", now=0)
+        sync(client, ReviewCache(tmp_path / "c.sqlite3"), "Atlas Distributed Sytems", now=0)
     assert str(e.value) == ('no deck named "Atlas Distributed Sytems" in Anki: did you mean '
                             '"Atlas Distributed Systems", "Atlas Distributed Systems Extra"? '
                             "Pass the exact name with --deck")
@@ -123,7 +123,7 @@ def test_an_unknown_deck_is_reported_and_not_created(served, tmp_path):
     with pytest.raises(DeckNotFound, match=r'^no deck named "Zoology" in Anki: import the deck first \(push '
                                            r'build/atlas-distributed-systems.apkg\), or pass an existing deck '
                                            r"with --deck$"):
-        sync(client, Store(tmp_path / "c.sqlite3"), "Zoology", now=0)
+        sync(client, ReviewCache(tmp_path / "c.sqlite3"), "Zoology", now=0)
 
 
 def test_the_subtree_is_matched_like_anki_ignoring_case():
