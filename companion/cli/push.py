@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from deckbuilder.core.tags import PACKAGE_NAME
 from companion.cli.common import (
     CONTEXT,
     ENVIRONMENT,
@@ -17,7 +18,7 @@ from companion.cli.common import (
     read_settings,
 )
 
-DEFAULT_PACKAGE = Path("build") / "atlas-distributed-systems.apkg"
+DEFAULT_PACKAGE = Path("build") / PACKAGE_NAME
 
 EPILOG = """\b
 Examples:

@@ -7,38 +7,33 @@ and never writes anything else. Anki compares tags case-insensitively, so does t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-NAMESPACE = "atlas"
-NOW_PHASE = "atlas::now::phase"
-NOW_WEEK = "atlas::now::week"
-NOW_UPCOMING = "atlas::now::upcoming"
-STATUS_PREFIX = "atlas::status::"
-STATUSES = ("learning", "young", "mature", "mastered")
-WEAK = "atlas::weak"
-SPEED_DRAW_PREFIX = "atlas::speed-draw::"
-SPEED_DRAW_CARD = "atlas::card::speed-draw"
-LEECH = "leech"  # Anki's own tag for leeches
+from deckbuilder.core import tags as vocabulary
+from deckbuilder.core.tags import LEECH, NAMESPACE, NOW, SPEED_DRAW, STATUS, WEAK  # noqa: F401 - re-exported
 
-_WEEK = re.compile(r"^atlas::week::(\d{1,3})$", re.IGNORECASE)
-_PHASE = re.compile(r"^atlas::phase::(\d+)(?:-.*)?$", re.IGNORECASE)
-_PATH = re.compile(r"^atlas::path::([a-z]+)$", re.IGNORECASE)
+NOW_PHASE = NOW.tag("phase")
+NOW_WEEK = NOW.tag("week")
+NOW_UPCOMING = NOW.tag("upcoming")
+STATUS_PREFIX = STATUS.root + "::"
+STATUSES = ("learning", "young", "mature", "mastered")
+SPEED_DRAW_PREFIX = SPEED_DRAW.root + "::"
+SPEED_DRAW_CARD = vocabulary.CARD.tag("speed-draw")
 
 
 def status_tag(status: str) -> str:
-    return STATUS_PREFIX + status
+    return STATUS.tag(status)
 
 
 def speed_draw_tag(iso_week: str) -> str:
-    return SPEED_DRAW_PREFIX + iso_week
+    return SPEED_DRAW.tag(iso_week)
 
 
 def is_retag_owned(tag: str) -> bool:
     """Tags ``retag`` manages: ``atlas::now::…``, ``atlas::status::…`` and exactly ``atlas::weak``."""
     t = tag.casefold()
-    return t.startswith("atlas::now::") or t.startswith(STATUS_PREFIX) or t == WEAK
+    return t.startswith(NOW.root + "::") or t.startswith(STATUS_PREFIX) or t == WEAK
 
 
 def is_speed_draw_owned(tag: str) -> bool:
@@ -69,14 +64,13 @@ class PlanTags:
 
 
 def plan_tags(tags: Iterable[str]) -> PlanTags:
+    """The build's placement tags read back with the vocabulary's parsers."""
     phase = week = path = None
     for tag in tags:
-        if m := _PHASE.match(tag):
-            phase = int(m.group(1))
-        elif m := _WEEK.match(tag):
-            week = int(m.group(1))
-        elif m := _PATH.match(tag):
-            path = m.group(1).lower()
+        phase = vocabulary.phase_of(tag) if phase is None else phase
+        week = vocabulary.week_of(tag) if week is None else week
+        value = vocabulary.PATH.value(tag)
+        path = value.lower() if value and path is None else path
     return PlanTags(phase, week, path)
 
 

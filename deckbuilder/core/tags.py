@@ -53,7 +53,7 @@ class Family:
 
 # --- written by the build -----------------------------------------------------------------
 PHASE = Family("phase", r"\d+-[a-z0-9-]+")  # atlas::phase::1-foundations
-WEEK = Family("week", r"\d{2,3}")  # atlas::week::03 (on the path the deck was built for)
+WEEK = Family("week", r"\d{1,3}")  # atlas::week::03 (on the path the deck was built for)
 PATH = Family("path", r"[a-z]+")
 CATEGORY = Family("category", r"[a-z0-9_-]+")  # a DS folder
 TIER = Family("tier", r"\d-[a-z0-9-]+")  # atlas::tier::1-foundations-and-patterns
