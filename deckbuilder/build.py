@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime, timezone
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from deckbuilder.atomicfile import write_text
+from deckbuilder.core import register
 from deckbuilder.core.assemble import topic_tags
 from deckbuilder.core.audit import BankAudit, audit_problems, combine
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
-from deckbuilder.core import register
 from deckbuilder.core.problems import Problem, as_errors, errors
 from deckbuilder.core.register import RegisterCheck
 from deckbuilder.core.stamps import Stamper
 from deckbuilder.core.validate import validate_curriculum
 from deckbuilder.diagrams.api import DiagramBuild, DiagramOptions, OwnDiagram
-from deckbuilder.atomicfile import write_text
 from deckbuilder.errors import OutputError, SourceError
 from deckbuilder.loader import PLAN_FILE, display_path, load_plan, load_register, source_time, topic_files
 from deckbuilder.output import OutputDir
