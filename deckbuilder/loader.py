@@ -134,7 +134,7 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
         c.add(1, "file", "expected a mapping with paths, phases, categories, key_results", "see cards/README.md")
         return None
     c.unknown_keys(doc, ("paths", "phases", "categories", "key_results", "tiers", "report_categories",
-                         "deck_options"), "plan")
+                         "deck_options", "daily_review_minutes"), "plan")
     try:
         paths = {
             name: StudyPath(name, int(doc["paths"][name]["weeks"]), str(doc["paths"][name].get("title", name)))
@@ -166,12 +166,13 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
                            categories=tuple(str(x) for x in r.get("categories", ())))
             for r in (doc.get("report_categories") or ())
         )
+        daily_minutes = int(doc.get("daily_review_minutes") or 30)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         c.add(doc.line, "plan", f"missing or malformed entry ({exc!r})", "follow the plan.yaml format in cards/README.md")
         return None
     deck_options = _deck_options(c, doc.get("deck_options")) if doc.get("deck_options") else None
     plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs, tiers=tiers,
-                report_categories=report_categories, deck_options=deck_options)
+                report_categories=report_categories, deck_options=deck_options, daily_review_minutes=daily_minutes)
     for report in report_categories:
         unknown = [x for x in report.categories if x not in categories]
         if unknown:

@@ -99,6 +99,7 @@ class Plan:
     tiers: tuple[Tier, ...] = ()
     report_categories: tuple[ReportCategory, ...] = ()
     deck_options: DeckOptions | None = None
+    daily_review_minutes: int = 30  # the plan's daily review session (its Part V dashboard)
 
     def tier_of_category(self, category: str) -> Tier | None:
         for tier in self.tiers:
