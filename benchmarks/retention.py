@@ -8,7 +8,10 @@ Part 1 builds a collection of ``--notes`` notes and ``--reviews`` review-log row
 statistics screen, True Retention table included), loads the same rows into the companion's
 cache, and times (a) the True Retention table alone and (b) the whole ``retention`` report
 (periods, ISO weeks, four tag breakdowns, 24h/7d/30d recall, KR5). Goal: ratio ≤ 1×. It also
-checks that the two tables are identical.
+checks that the two tables are identical. Then (c) the whole ``report`` (built, rendered as
+text and as JSON) and ``report --month``, with every note mapped to a diagram of ten notes as
+a synced ``--atlas`` deck has them. Goal: ≤ 1 s each. Their days are checked against Anki's
+own Reviews graph.
 
 Part 2 builds a 10,000-note collection with a lighter history, serves it with
 ``anki-connect-server`` on loopback and counts the HTTP requests of a first ``retag`` (cold
@@ -30,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "companion"))  # the collection factory and the server runner
 
 from ankiconnect_server import anki_connect_server  # noqa: E402
-from review_history import ROOT, make_bulk, open_collection, oracle  # noqa: E402
+from review_history import ROOT, make_bulk, open_collection, oracle, reviews_graph  # noqa: E402
 
 from companion.client import AnkiConnect  # noqa: E402
 from companion.core.retention import Review, day_clock, period_tallies  # noqa: E402
@@ -81,6 +84,7 @@ def part_one(folder: Path, notes: int, reviews: int, runs: int) -> None:
         col._backend.graphs(search=search, days=0)  # warm up
         anki_s, _ = median_time(lambda: col._backend.graphs(search=search, days=0), runs)
         anki_table = oracle(col, search)
+        anki_graph = reviews_graph(col, search)
         cutoff = col.sched.day_cutoff
     finally:
         col.close()
@@ -103,7 +107,37 @@ def part_one(folder: Path, notes: int, reviews: int, runs: int) -> None:
           f"ratio {report_s / anki_s:.2f}x (goal <= 1x)")
     print(f"  tables identical: {'yes' if ours == anki_table else 'NO'}  "
           f"(all time: {sum(ours['all'].values()):,} counted reviews)")
+    weekly_report(store, clock, now, anki_graph, runs)
     store.close()
+
+
+def weekly_report(store: Store, clock, now: int, anki_graph: dict, runs: int) -> None:
+    """``report`` and ``report --month`` over the cache, every ten notes one diagram."""
+    from companion import report_render
+    from companion.core.schedule import position
+    from companion.report_weekly import build, choose_window
+    from deckbuilder.loader import load_plan
+
+    notes = sorted(store.member_notes())
+    store.save_diagram_notes((nid, f"site/docs/page-{i // 10}.md", f"Diagram {i // 10}", i % 10 == 0)
+                             for i, nid in enumerate(notes))
+    plan = load_plan(HERE.parent / "cards" / "plan.yaml")
+    pos = position(plan, clock.today - dt.timedelta(days=20), "intensive", clock.today)  # week 3
+    for kind in ("week", "month"):
+        window = choose_window(clock, pos, None, kind == "month")
+
+        def whole_report():
+            report = build(store, ROOT, clock, plan, pos, window, kind=kind, target=0.95, now=now)
+            report_render.to_text(report)
+            report_render.to_json(report)
+            return report
+
+        seconds, report = median_time(whole_report, runs)
+        same = all((d.reviews, d.ms) == anki_graph.get((d.date - clock.today).days, (0, 0)) for d in report.days)
+        label = "report" if kind == "week" else "report --month"
+        print(f"  companion whole {label + ':':<29}{seconds * 1000:8.0f} ms   (goal <= 1000 ms; "
+              f"{len(notes) // 10:,} diagrams; {report.window.days} days equal Anki's Reviews graph: "
+              f"{'yes' if same else 'NO'})")
 
 
 def part_two(folder: Path, notes: int) -> None:

@@ -1,8 +1,8 @@
 """The review cache: one SQLite file per deck, rebuilt from Anki whenever it is deleted.
 
 It holds the deck's review-log rows, which cards belong to the deck now and which note each
-is on, the tags of the deck's notes (the namespaces synced), and the deck's name as Anki
-spells it. Nothing the learner made lives here (see :mod:`companion.records`): deleting the
+is on, the tags of the deck's notes (the namespaces synced), the page each diagram note draws
+on (``report``), and the deck's name as Anki spells it. Nothing the learner made lives here (see :mod:`companion.records`): deleting the
 file costs one full sync, nothing else. A sync is written in one transaction, and so is a
 rebuild (``--resync``): interrupted or killed, either leaves the file as it was.
 
@@ -37,6 +37,7 @@ from companion.core.retention import (
     passed,
     tally_of,
 )
+from companion.core.report_days import DayActivity, graph_day_ids
 from companion.core.tags import child_of
 from companion.errors import CacheError
 from companion.sqlite_errors import Failure, classify
@@ -48,6 +49,12 @@ INDEX_CARD = "CREATE INDEX IF NOT EXISTS revlog_card ON revlog (cid, id)"
 # What the reports read: counted rows of the deck's cards, by day, cell and note.
 INDEX_COUNTED = ("CREATE INDEX IF NOT EXISTS revlog_counted ON revlog (dayno, cell, nid) "
                  "WHERE member = 1 AND cell IS NOT NULL")
+# What the weekly report reads: each note's rated answers in time order (its first answer, its
+# last counted ones before a moment), and the lapses (review rows answered Again) of each card.
+INDEX_NOTE = "CREATE INDEX IF NOT EXISTS revlog_note ON revlog (nid, id, cell) WHERE member = 1 AND ease > 0"
+INDEX_LAPSE = "CREATE INDEX IF NOT EXISTS revlog_lapse ON revlog (cid, nid) WHERE member = 1 AND type = 1 AND ease = 1"
+INDEXES = {"revlog_card": INDEX_CARD, "revlog_counted": INDEX_COUNTED, "revlog_note": INDEX_NOTE,
+           "revlog_lapse": INDEX_LAPSE}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,7 +73,7 @@ CREATE TABLE IF NOT EXISTS revlog (
     dayno INTEGER,                   -- review day number for meta.day_phase (NULL: before 1970)
     elapsed_ms INTEGER               -- since the card's previous rated answer
 );
-""" + INDEX_CARD + ";\n" + INDEX_COUNTED + """;
+""" + ";\n".join(INDEXES.values()) + """;
 CREATE TABLE IF NOT EXISTS cards (
     cid INTEGER PRIMARY KEY,
     nid INTEGER,                     -- NULL until known
@@ -80,6 +87,12 @@ CREATE TABLE IF NOT EXISTS note_tags (
     PRIMARY KEY (nid, folded)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS note_tags_tag ON note_tags (folded);
+CREATE TABLE IF NOT EXISTS note_diagrams (
+    nid INTEGER PRIMARY KEY,
+    diagram TEXT,                    -- the page its id names; NULL: the note is no diagram's
+    title TEXT NOT NULL,
+    speed_draw INTEGER NOT NULL      -- 1: the page's speed-draw note (its title is the diagram's)
+);
 """
 
 T = TypeVar("T")
@@ -244,7 +257,7 @@ class ReviewCache:
         """
         with self._transaction() as db:
             if batch.replace:
-                for table in ("revlog", "cards", "note_tags"):
+                for table in ("revlog", "cards", "note_tags", "note_diagrams"):
                     db.execute(f"DELETE FROM {table}")
                 db.execute("DELETE FROM meta WHERE key IN ('watermark', 'synced_at')")
             before = db.execute("SELECT count(*) FROM revlog").fetchone()[0]
@@ -270,13 +283,13 @@ class ReviewCache:
                     for r in batch.reviews]
             bulk = len(rows) >= BULK
             if bulk:  # building the indexes afterwards is much faster than updating them row by row
-                db.execute("DROP INDEX revlog_card")
-                db.execute("DROP INDEX revlog_counted")
+                for name in INDEXES:
+                    db.execute(f"DROP INDEX {name}")
             for start in range(0, len(rows), CHUNK):
                 _insert_reviews(db, rows[start:start + CHUNK])
             if bulk:
-                db.execute(INDEX_CARD)
-                db.execute(INDEX_COUNTED)
+                for index in INDEXES.values():
+                    db.execute(index)
             _update_elapsed(db, seen)  # cards with earlier rows: recompute across old and new
 
             db.execute("DELETE FROM note_tags")
@@ -304,6 +317,18 @@ class ReviewCache:
         rows = self._db.execute("SELECT id, cid, ease, ivl, last_ivl, factor, time, type FROM revlog "
                                 "WHERE member = 1 ORDER BY id")
         return [Review(*row) for row in rows]
+
+    @_guarded
+    def card_notes(self) -> dict[int, int]:
+        """The deck's cards (as of the last sync) and their notes."""
+        return dict(self._db.execute("SELECT cid, nid FROM cards WHERE member = 1 AND nid IS NOT NULL"))
+
+    @_guarded
+    def review_answer_times(self, since_ms: int = 0) -> tuple[int, int]:
+        """``(answers, total ms)`` of the deck's rated review answers (type 1) from ``since_ms`` on."""
+        n, total = self._db.execute("SELECT count(*), coalesce(sum(time), 0) FROM revlog WHERE member = 1 "
+                                    "AND type = 1 AND ease > 0 AND id >= ?", (since_ms,)).fetchone()
+        return int(n), int(total)
 
     # -- retention ------------------------------------------------------------------------
 
@@ -392,6 +417,98 @@ class ReviewCache:
         return (f"AND {prefix}nid IN (SELECT nid FROM note_tags WHERE folded = ? OR substr(folded, 1, ?) = ?)",
                 (folded, len(folded) + 2, folded + "::"))
 
+    # -- the weekly report -----------------------------------------------------------------
+
+    @_guarded
+    def activity(self, clock: DayClock, first: int, last: int) -> dict[int, DayActivity]:
+        """Days ``first..last`` of Anki's Reviews graph (0 today, −1 yesterday; both ≤ 0), as
+        :func:`companion.core.report_days.activity_by_day` counts them: the rows Anki's graph
+        counts, their buttons and time, and the cards answered for the first time."""
+        low, high = graph_day_ids(clock.next_day_start, first, last)
+        rows = self._db.execute(
+            "SELECT (id / 1000 - ?) / 86400 AS day, count(*), sum(ease = 1), sum(ease = 2), sum(ease = 3), "
+            f"sum(ease = 4), sum({_ANSWER_MS}), sum(CASE WHEN type NOT IN (1, 2, 3) THEN {_ANSWER_MS} ELSE 0 END), "
+            "sum(ease > 0 AND elapsed_ms IS NULL) FROM revlog "
+            "WHERE member = 1 AND type NOT IN (4, 5) AND id >= ? AND id < ? GROUP BY day",
+            (clock.next_day_start, low, high))
+        return {day: DayActivity(clock.date_of(-day), *counts) for day, *counts in rows}
+
+    @_guarded
+    def reviewed_on(self, clock: DayClock, day: int) -> bool:
+        """Whether Anki's Reviews graph has anything on ``day`` (0 today, −1 yesterday …)."""
+        low, high = graph_day_ids(clock.next_day_start, day, day)
+        return bool(self._db.execute("SELECT EXISTS (SELECT 1 FROM revlog WHERE id >= ? AND id < ? AND member = 1 "
+                                     "AND type NOT IN (4, 5))", (low, high)).fetchone()[0])
+
+    @_guarded
+    def tallies_between(self, clock: DayClock, period: Period) -> dict[int, Tally]:
+        """Counted reviews per review day (days ago) in ``period``: :meth:`day_tallies` for a few days."""
+        self._renumber_days(clock)
+        low, high = self._dayno_range(clock, period)
+        today = (clock.next_day_start - clock.next_day_start % DAY) // DAY
+        by_day: dict[int, Tally] = {}
+        for dayno, cell, n in self._db.execute(
+                "SELECT dayno, cell, count(*) FROM revlog WHERE member = 1 AND cell IS NOT NULL "
+                "AND dayno > ? AND dayno <= ? GROUP BY dayno, cell", (low, high)):
+            by_day[today - dayno] = by_day.get(today - dayno, Tally()) + _tally(cell, n)
+        return by_day
+
+    @_guarded
+    def first_answers(self, nids: Iterable[int]) -> dict[int, int | None]:
+        """Each note's first rated answer (ms), None when none of its cards was answered."""
+        self._temp_ids(nids)
+        return dict(self._db.execute(
+            "SELECT t.id, (SELECT min(id) FROM revlog WHERE nid = t.id AND member = 1 AND ease > 0) "
+            "FROM temp.report_ids t"))
+
+    @_guarded
+    def recent_answers(self, nids: Iterable[int], before_ms: int, recent: int = 20,
+                       ) -> dict[int, tuple[int | None, int, int]]:
+        """Each note's first rated answer and how many of its last ``recent`` counted answers before
+        ``before_ms`` passed: ``(first, passed, answers)``, what ``retag``'s status needs at any moment."""
+        self._temp_ids(nids)
+        rows = self._db.execute(
+            "SELECT t.id, (SELECT min(id) FROM revlog WHERE nid = t.id AND member = 1 AND ease > 0), "
+            "(SELECT 1000 * total(cell % 2 = 0) + count(*) FROM (SELECT cell FROM revlog "
+            "WHERE nid = t.id AND member = 1 AND ease > 0 AND cell IS NOT NULL AND id < ? ORDER BY id DESC LIMIT ?)) "
+            "FROM temp.report_ids t", (before_ms, recent))
+        return {nid: (first, int(packed) // 1000, int(packed) % 1000) for nid, first, packed in rows}
+
+    @_guarded
+    def tags_below(self, roots: Sequence[str], exact: Sequence[str] = ()) -> dict[int, set[str]]:
+        """The deck's notes' tags below any of ``roots`` (``atlas::category`` → its children), and
+        the ``exact`` ones (``leech``): a part of :meth:`note_tags`, one row per note."""
+        terms = ["(folded > ? AND folded < ?)"] * len(roots) + ["folded = ?"] * len(exact)
+        params = [f.casefold() for r in roots for f in (r + "::", r + ":;")] + [t.casefold() for t in exact]
+        return {nid: set(tags.split(" ")) for nid, tags in self._db.execute(  # Anki's tags hold no spaces
+            f"SELECT nid, group_concat(tag, ' ') FROM note_tags WHERE {' OR '.join(terms)} GROUP BY nid", params)}
+
+    @_guarded
+    def lapsed_cards(self, min_lapses: int, since_ms: int, until_ms: int) -> list[tuple[int, int | None, int, int]]:
+        """``(card, note, lapses, lapses since since_ms)`` of the deck's cards with ``min_lapses``+
+        lapses (review rows answered Again) before ``until_ms``, most first."""
+        return self._db.execute(
+            "SELECT cid, nid, count(*) AS n, sum(id >= ?) FROM revlog WHERE member = 1 AND type = 1 AND ease = 1 "
+            "AND id < ? GROUP BY cid HAVING n >= ? ORDER BY n DESC, cid", (since_ms, until_ms, min_lapses)).fetchall()
+
+    @_guarded
+    def diagram_notes(self) -> dict[int, tuple[str | None, str, bool]]:
+        """Note → (page, title, is its speed-draw note) for the notes mapped so far (page None: no diagram's)."""
+        return {nid: (page, title, bool(speed)) for nid, page, title, speed in
+                self._db.execute("SELECT nid, diagram, title, speed_draw FROM note_diagrams")}
+
+    @_guarded
+    def save_diagram_notes(self, rows: Iterable[tuple[int, str | None, str, bool]]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO note_diagrams (nid, diagram, title, speed_draw) VALUES (?, ?, ?, ?)",
+                           ((nid, page, title, int(speed)) for nid, page, title, speed in rows))
+
+    def _temp_ids(self, ids: Iterable[int]) -> None:
+        with self._transaction() as db:  # one transaction, not one per row
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS report_ids (id INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM temp.report_ids")
+            db.executemany("INSERT OR IGNORE INTO temp.report_ids VALUES (?)", ((int(i),) for i in ids))
+
     # -- notes ----------------------------------------------------------------------------
 
     @_guarded
@@ -420,6 +537,9 @@ class ReviewCache:
         return {nid: NoteAnswers(nid, first, tuple(answers.get(nid, ())), lapses, passed, failed)
                 for nid, (first, lapses, passed, failed) in facts.items()}
 
+
+# A row's answer time as Anki reads it: an unsigned 32-bit number, anything else 0.
+_ANSWER_MS = "CASE WHEN time BETWEEN 0 AND 4294967295 THEN time ELSE 0 END"
 
 # Review day number for a day phase (the rollover as seconds after midnight UTC, i.e. the next
 # day start mod 86,400): days ago = today's number − this. Seconds truncate toward zero, as in Anki.

@@ -1,10 +1,11 @@
-"""``retention --chart FILE.png``: weekly retention against the target line (matplotlib)."""
+"""``retention --chart`` and ``forecast --chart``: PNG charts (matplotlib, only here)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
+from companion.core.forecast import Workload
 from companion.core.retention import WeekTally
 from companion.core.stats import Rate
 from companion.errors import OutputError
@@ -46,6 +47,37 @@ def weekly_chart(weeks: Sequence[WeekTally], target: float, title: str, path: Pa
         ax.set_title(title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        try:
+            fig.savefig(path, format="png")
+        except OSError as e:
+            raise OutputError(f"cannot write the chart to {path}: {e.strerror}: pass a writable --chart path") from e
+    finally:
+        plt.close(fig)
+
+
+def forecast_chart(load: Workload, title: str, path: Path) -> None:
+    """Minutes of review due per day (cards when no answer time is known) against the target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    timed = load.answer_time.seconds is not None
+    values = [(d.minutes or 0.0) if timed else d.cards for d in load.days]
+    fig, ax = plt.subplots(figsize=(10, 4), dpi=120)
+    try:
+        colours = ["#c0392b" if timed and v > load.target_minutes else "#2c6fbb" for v in values]
+        ax.bar(range(len(values)), values, color=colours)
+        if timed:
+            ax.axhline(load.target_minutes, color="#c0392b", linestyle="--", linewidth=1.2,
+                       label=f"target {load.target_minutes:g} min")
+            ax.legend(fontsize=7, loc="upper right")
+        ax.set_ylabel("minutes of review" if timed else "cards due")
+        ax.set_xticks(range(len(values)))
+        ax.set_xticklabels([d.date.strftime("%m-%d") for d in load.days], rotation=60, fontsize=7)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
         try:
             fig.savefig(path, format="png")

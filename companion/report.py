@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from deckbuilder.core.tags import CARD, CATEGORY, LEVEL, PHASE, TIER
+
 from companion.cache import CacheSummary, ReviewCache
 from companion.core import speed_draw
 from companion.core.retention import (
@@ -21,7 +23,7 @@ from companion.core.retention import (
 from companion.core.schedule import Position
 from companion.core.stats import Verdict, kr5_verdict
 
-DEFAULT_BREAKDOWNS = ("atlas::phase", "atlas::category", "atlas::level", "atlas::card")
+DEFAULT_BREAKDOWNS = (PHASE.root, TIER.root, CATEGORY.root, LEVEL.root, CARD.root)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deckbuilder.core.plan import Plan
+from deckbuilder.core.tags import PHASE, TIER
 
 from companion.client import AnkiConnect, Call
 from companion.core import search
+from companion.core.groups import GroupCounts, group_counts
 from companion.core.schedule import Position
 from companion.core.status import LEECH_LAPSES, NoteFacts, desired_tags
 from companion.core.tags import LEECH, TagChange, TagDiff, diff_tags, in_subtree, is_retag_owned, plan_tags
@@ -31,10 +33,11 @@ class RetagOutcome:
     run: int | None  # undo log entry
     sync: SyncReport
     requests: int  # HTTP requests made, the sync included
+    groups: dict[str, list[GroupCounts]]  # "phase" / "tier" -> the notes' statuses after the run, per group
 
 
 def plan_retag(client: AnkiConnect, store: DeckStore, deck: str, plan: Plan, pos: Position, *, now: int,
-               target: float) -> tuple[TagDiff, int, SyncReport]:
+               target: float) -> tuple[TagDiff, int, SyncReport, dict[str, list[GroupCounts]]]:
     report = sync(client, store.reviews, deck, now=now)
     (leech_notes,) = client.multi([Call("findNotes", {"query": search.in_deck(
         report.deck, f"prop:lapses>={LEECH_LAPSES}")})])
@@ -55,19 +58,22 @@ def plan_retag(client: AnkiConnect, store: DeckStore, deck: str, plan: Plan, pos
             leech=nid in leeches or any(in_subtree(t, LEECH) for t in note_tags),
         )
         desired[nid] = desired_tags(plan, pos, facts, now * 1000, target)
-    return diff_tags(current, desired, is_retag_owned), len(notes), report
+    in_deck = {nid: tags.get(nid, set()) for nid in notes}
+    groups = {name: group_counts(family, in_deck, desired) for name, family in (("phase", PHASE), ("tier", TIER))}
+    return diff_tags(current, desired, is_retag_owned), len(notes), report, groups
 
 
 def retag(client: AnkiConnect, store: DeckStore, deck: str, plan: Plan, pos: Position, *, now: int,
           target: float, dry_run: bool) -> RetagOutcome:
     before = client.requests_made
-    diff, notes, report = plan_retag(client, store, deck, plan, pos, now=now, target=target)
+    diff, notes, report, groups = plan_retag(client, store, deck, plan, pos, now=now, target=target)
     run = None
     if not dry_run and not diff.empty:
         run = store.records.start_retag(now, pos.describe(), diff.operations())
         _send(client, diff, "retag --undo reverts what was applied")
         store.records.set_retag_state(run, "applied")
-    return RetagOutcome(diff, notes, not dry_run and not diff.empty, run, report, client.requests_made - before)
+    return RetagOutcome(diff, notes, not dry_run and not diff.empty, run, report, client.requests_made - before,
+                        groups)
 
 
 def undo(client: AnkiConnect, store: DeckStore) -> tuple[RetagRun, TagDiff]:

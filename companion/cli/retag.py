@@ -26,6 +26,7 @@ from companion.cli.common import (
     read_settings,
     where_in_plan,
 )
+from companion.core.groups import COLUMNS, GroupCounts
 from companion.core.tags import TagDiff
 
 EPILOG = """\b
@@ -45,6 +46,10 @@ Tags written (only these, only on notes of the deck):
                          later and >= 95% of the last 20 answers passed (at least 4)
   atlas::weak            leeches (6+ lapses or Anki's leech tag), or < 80% of the
                          last 10 answers passed (at least 3)
+
+\b
+Then the notes by phase and by tier (atlas::tier::N-slug, the study plan's seven groups
+of content): how many are learning, young, mature, mastered, weak and in this week's plan.
 
 """ + ENVIRONMENT
 
@@ -91,14 +96,15 @@ def retag_command(url: str, key: str | None, timeout: float, deck: str, start: d
     if as_json:
         echo_json({"position": pos.describe(), "notes": outcome.notes, "dry_run": dry_run,
                    "applied": outcome.applied, "run": outcome.run, "requests": outcome.requests,
-                   "changes": diff_json(outcome.diff)})
+                   "changes": diff_json(outcome.diff), "groups": groups_json(outcome.groups)})
         return
     click.echo(f"retag {outcome.sync.deck}: {pos.describe()}, {outcome.notes:,} notes")
+    if not outcome.diff.empty:
+        click.echo(diff_text(outcome.diff))
+    click.echo(groups_text(outcome.groups))
     if outcome.diff.empty:
         click.echo("nothing to change: every note's tags are up to date")
-        return
-    click.echo(diff_text(outcome.diff))
-    if dry_run:
+    elif dry_run:
         click.echo("dry run: nothing sent (run without --dry-run to apply)")
     else:
         click.echo(f"applied to {outcome.diff.notes:,} notes in {outcome.requests} requests "
@@ -117,4 +123,20 @@ def diff_text(diff: TagDiff) -> str:
             if nids:
                 sample = ", ".join(str(n) for n in nids[:3]) + (", …" if len(nids) > 3 else "")
                 lines.append(f"  {sign} {c.tag:<{width}}  {len(nids):>6,} notes  ({sample})")
+    return "\n".join(lines)
+
+
+def groups_json(groups: dict[str, list[GroupCounts]]) -> dict[str, list[dict[str, Any]]]:
+    return {name: [{"group": g.group, "notes": g.notes, **{c.replace(" ", "_"): g.counts[c] for c in COLUMNS}}
+                   for g in rows] for name, rows in groups.items()}
+
+
+def groups_text(groups: dict[str, list[GroupCounts]]) -> str:
+    """The notes' statuses after the run, by phase and by tier (what the notes will carry)."""
+    width = max([len(g.group) for rows in groups.values() for g in rows] + [14]) + 4
+    lines = []
+    for name, rows in groups.items():
+        lines.append(f"{'By ' + name:<{width}}{'notes':>7}" + "".join(f"{c:>11}" for c in COLUMNS))
+        for g in rows:
+            lines.append(f"{'  ' + g.group:<{width}}{g.notes:>7,}" + "".join(f"{g.counts[c]:>11,}" for c in COLUMNS))
     return "\n".join(lines)

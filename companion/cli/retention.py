@@ -39,6 +39,7 @@ Examples:
   retention --json > retention.json           everything as JSON (Anki's table under true_retention)
   retention --tag atlas::phase::1-foundations only notes of phase 1
   retention --by atlas::topic --period week   retention per topic over the last 7 days
+  retention --by atlas::tier                  retention per tier of the study plan
   retention --csv > retention.csv             the periods, weeks and breakdowns as one table
   retention --chart weekly.png                weekly retention against the 95% line
   retention --offline                         from the cache only, Anki may be closed
@@ -53,7 +54,7 @@ Examples:
 @click.option("--tag", default=None, help="Only notes with this tag or a tag below it (Anki's tag:…).")
 @click.option("--by", "breakdowns", multiple=True, metavar="TAG_ROOT",
               help="Break down by the tags below this root (repeatable). "
-                   "[default: atlas::phase, atlas::category, atlas::level, atlas::card]")
+                   "[default: atlas::phase, atlas::tier, atlas::category, atlas::level, atlas::card]")
 @click.option("--period", type=click.Choice(PERIOD_NAMES), default="month", show_default=True,
               help="Period of the breakdowns and of the 24h/7d/30d recall.")
 @click.option("--weeks", type=click.IntRange(min=1), default=None,

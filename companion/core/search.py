@@ -20,6 +20,11 @@ def deck(name: str) -> str:
     return f"deck:{_quote(name)}"
 
 
+def deck_only(name: str) -> str:
+    """The deck's own cards, not its subdecks'."""
+    return f'{deck(name)} -deck:"{_escape(name)}::*"'
+
+
 def tag_subtree(tag: str) -> str:
     """The tag and every tag below it, like Anki's own ``tag:``."""
     return f"tag:{_quote(tag)}"
@@ -29,6 +34,11 @@ def tag_exact(tag: str) -> str:
     """Exactly this tag, not its children."""
     children = f'"{_escape(tag)}::*"'  # the one unescaped wildcard: any child
     return f"({tag_subtree(tag)} -tag:{children})"
+
+
+def tag_below(root: str) -> str:
+    """Any tag below ``root``, not ``root`` itself."""
+    return f'tag:"{_escape(root)}::*"'
 
 
 def in_deck(deck_name: str, *terms: str) -> str:

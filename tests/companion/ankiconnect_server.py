@@ -4,6 +4,11 @@ It is started with this interpreter (the test venv, Python ≥ 3.12) against a c
 made beforehand with the ``anki`` package (its ``importPackage`` is broken), on a free port,
 from an empty working directory (it reads a ``.env`` file from there). Its API key setting
 does not exist: key checks are tested with ``responses`` instead.
+
+Its ``cloneDeckConfigId`` (0.5.0) hands Anki the preset's id where Anki wants the preset, and
+always fails ("'int' object does not support item assignment"). The server runs with it done
+the way AnkiConnect does it (plugin/__init__.py: the preset looked up by id, ``False`` when
+there is none, then cloned under the new name).
 """
 
 from __future__ import annotations
@@ -21,6 +26,21 @@ from typing import Iterator
 import requests
 
 START_TIMEOUT = 60.0
+SERVE = """
+from anki_connect_server.anki_wrapper import AnkiWrapper
+from anki_connect_server.cli import main
+
+
+def clone_deck_config_id(self, name, clone_from):
+    config = self.col.decks.get_config(int(clone_from))
+    if config is None:
+        return False
+    return int(self.col.decks.add_config_returning_id(name, config))
+
+
+AnkiWrapper.clone_deck_config_id = clone_deck_config_id
+main(["api"])
+"""
 
 
 def free_port() -> int:
@@ -38,7 +58,7 @@ def anki_connect_server(collection: Path) -> Iterator[str]:
            "ANKICONNECT_COLLECTION_PATH": str(collection)}
     with tempfile.TemporaryDirectory() as cwd, open(Path(cwd) / "server.log", "w+") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from anki_connect_server.cli import main; main(['api'])"],
+            [sys.executable, "-c", SERVE],
             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(url, proc, log)

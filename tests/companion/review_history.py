@@ -33,6 +33,7 @@ class History:
     day_cutoff: int  # Anki's next day start (epoch s) when the history was made
     notes: dict[str, list[int]] = field(default_factory=dict)  # subdeck -> note ids
     speed_draw: list[int] = field(default_factory=list)  # note ids of speed-draw notes
+    occlusion: dict[int, list[int]] = field(default_factory=dict)  # diagram i -> its occlusion notes
     leech_notes: list[int] = field(default_factory=list)
     filtered_cards: list[int] = field(default_factory=list)
     member_reviews: int = 0
@@ -55,10 +56,23 @@ def oracle(col, search: str) -> dict[str, dict[str, int]]:
             for ours, theirs in names.items()}
 
 
+def reviews_graph(col, search: str) -> dict[int, tuple[int, int]]:
+    """Anki's own Reviews graph for a search: day (0 today, −1 yesterday …) → (answers, milliseconds)."""
+    reviews = col._backend.graphs(search=search, days=0).reviews
+    kinds = ("learn", "relearn", "young", "mature", "filtered")
+    return {int(day): (sum(getattr(c, k) for k in kinds), sum(getattr(reviews.time[day], k) for k in kinds))
+            for day, c in reviews.count.items()}
+
+
 def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int = 16, seed: int = 7,
-                 rollover: int = 4, decoys: bool = True, speed_draw_notes: int = 6) -> History:
+                 rollover: int = 4, decoys: bool = True, speed_draw_notes: int = 6,
+                 occlusion_notes: int = 0) -> History:
     """A collection at ``path``: the Atlas deck with subdecks, decoy decks, a filtered deck,
-    notes tagged like the build tags them, and review-log rows of every kind."""
+    notes tagged like the build tags them, and review-log rows of every kind.
+
+    Speed-draw note ``i`` draws the page ``d{i}``; ``occlusion_notes`` occlusion notes per page
+    (ids ``atlas-occlusion:d{i}#0:n{j}``) make each page a diagram of several notes.
+    """
     from anki.collection import AddNoteRequest
 
     rng = random.Random(seed)
@@ -90,6 +104,14 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
             note.tags = [phase, f"atlas::week::{week:02d}", "atlas::path::intensive",
                          f"atlas::category::{category}", f"atlas::topic::{category}-d{i}", "atlas::card::speed-draw"]
             requests.append((sub, AddNoteRequest(note=note, deck_id=col.decks.id(f"{ROOT}::{sub}" if sub else ROOT))))
+            occlusion = _occlusion_notetype(col) if occlusion_notes else None
+            for j in range(occlusion_notes):
+                note = col.new_note(occlusion)
+                note["Id"] = f"atlas-occlusion:d{i}#0:n{j}"
+                note["Diagram"], note["Answer"] = DIAGRAMS[i % len(DIAGRAMS)], f"node {j}"
+                note.tags = [phase, f"atlas::week::{week:02d}", "atlas::path::intensive",
+                             f"atlas::category::{category}", f"atlas::topic::{category}-d{i}", "atlas::card::occlusion"]
+                requests.append((sub, AddNoteRequest(note=note, deck_id=col.decks.id(f"{ROOT}::{sub}" if sub else ROOT))))
         col.add_notes([r for _, r in requests])
         nids = [int(n) for n in col.find_notes("")]
         by_front = {}
@@ -99,6 +121,8 @@ def make_history(path: Path, *, notes_per_deck: int = 30, reviews_per_card: int 
         for sub in PHASES:
             history.notes[sub] = sorted(by_front[f"{sub or 'root'} question {i}"] for i in range(notes_per_deck))
         history.speed_draw = sorted(by_front[f"atlas-speed-draw:d{i}"] for i in range(speed_draw_notes))
+        history.occlusion = {i: sorted(by_front[f"atlas-occlusion:d{i}#0:n{j}"] for j in range(occlusion_notes))
+                             for i in range(speed_draw_notes)} if occlusion_notes else {}
 
         decoy_cards: list[int] = []
         if decoys:
@@ -155,6 +179,22 @@ def _speed_draw_notetype(col):
     models.add_template(model, template)
     models.add(model)
     return models.by_name("Atlas Speed Draw")
+
+
+def _occlusion_notetype(col):
+    """A note type shaped like the build's "Atlas Diagram Occlusion" (Id first, Diagram second)."""
+    models = col.models
+    existing = models.by_name("Atlas Diagram Occlusion")
+    if existing:
+        return existing
+    model = models.new("Atlas Diagram Occlusion")
+    for name in ("Id", "Diagram", "Answer"):
+        models.add_field(model, models.new_field(name))
+    template = models.new_template("Occlusion")
+    template["qfmt"], template["afmt"] = "{{Diagram}}", "{{Diagram}}<hr id=answer>{{Answer}}"
+    models.add_template(model, template)
+    models.add(model)
+    return models.by_name("Atlas Diagram Occlusion")
 
 
 def _rows(rng: random.Random, cards: list[int], per_card: int, now: int) -> list[tuple]:

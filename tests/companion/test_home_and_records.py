@@ -143,7 +143,7 @@ def test_the_layout_keeps_records_out_of_the_cache(served, companion_home):
         "cache", f"cache/{home.cache_file(ROOT).name}", "records.sqlite"]
     cache = sqlite3.connect(home.cache_file(ROOT))
     assert {r[0] for r in cache.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {
-        "meta", "revlog", "cards", "note_tags"}
+        "meta", "revlog", "cards", "note_tags", "note_diagrams"}
     cache.close()
 
     shutil.rmtree(home.cache_dir)  # "delete the cache"

@@ -1,0 +1,125 @@
+"""The undo log of ``apply-options``, kept with the learner's records (``records.sqlite``).
+
+Before ``apply-options`` changes anything it writes what was there: each deck's preset id and
+the whole JSON of every preset it will change; then, as it creates presets, their ids. That is
+all ``--undo`` needs to put back exactly what was there, and it cannot be rebuilt from Anki, so
+it lives in the records (never deleted), not in the rebuildable review cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+
+from companion.home import deck_key
+from companion.records import records_error
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS options_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    deck TEXT NOT NULL,              -- the deck's key (name casefolded)
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'undone')),
+    decks TEXT NOT NULL,             -- JSON: deck name -> preset id before the run
+    presets TEXT NOT NULL,           -- JSON: the presets the run changed, as they were
+    created TEXT NOT NULL            -- JSON: ids of the presets the run created
+);
+CREATE INDEX IF NOT EXISTS options_runs_deck ON options_runs (deck, id);
+"""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OptionsRun:
+    id: int
+    at: int
+    state: str
+    decks: Mapping[str, int]  # deck -> its preset id before the run
+    presets: Sequence[Mapping[str, Any]]  # the changed presets' JSON before the run
+    created: Sequence[int]  # presets the run created
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def wrapper(self: OptionsLog, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as e:
+            raise records_error(self.path, e) from e
+
+    return wrapper
+
+
+class OptionsLog:
+    """The ``apply-options`` runs of one deck (rows keyed by its casefolded name)."""
+
+    def __init__(self, path: Path, deck: str) -> None:
+        self.path = path
+        self.deck = deck_key(deck)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.DatabaseError as e:
+            raise records_error(path, e) from e
+        try:
+            self._open()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @_guarded
+    def _open(self) -> None:
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @_guarded
+    def start(self, at: int, decks: Mapping[str, int], presets: Sequence[Mapping[str, Any]]) -> int:
+        """Log what a run is about to change; the run is 'pending' until :meth:`set_state`."""
+        with self._transaction() as db:
+            run = db.execute("INSERT INTO options_runs (deck, at, state, decks, presets, created) "
+                             "VALUES (?, ?, 'pending', ?, ?, '[]')",
+                             (self.deck, at, json.dumps(dict(decks), sort_keys=True), json.dumps(list(presets)))
+                             ).lastrowid
+        assert run is not None
+        return run
+
+    @_guarded
+    def add_created(self, run: int, preset_id: int) -> None:
+        with self._transaction() as db:
+            (created,) = db.execute("SELECT created FROM options_runs WHERE id = ?", (run,)).fetchone()
+            db.execute("UPDATE options_runs SET created = ? WHERE id = ?",
+                       (json.dumps([*json.loads(created), preset_id]), run))
+
+    @_guarded
+    def set_state(self, run: int, state: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE options_runs SET state = ? WHERE id = ? AND deck = ?", (state, run, self.deck))
+
+    @_guarded
+    def last(self) -> OptionsRun | None:
+        """The deck's latest run not undone yet (applied, or pending: interrupted part-way)."""
+        row = self._db.execute("SELECT id, at, state, decks, presets, created FROM options_runs "
+                               "WHERE deck = ? AND state != 'undone' ORDER BY id DESC LIMIT 1",
+                               (self.deck,)).fetchone()
+        if row is None:
+            return None
+        run, at, state, decks, presets, created = row
+        return OptionsRun(run, at, state, json.loads(decks), json.loads(presets), json.loads(created))
