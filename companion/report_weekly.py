@@ -198,7 +198,7 @@ def build(cache: ReviewCache, deck: str, clock: DayClock, plan: Plan, pos: Posit
                                     start, today)
 
     all_days = _activity(cache, clock, window)
-    study = days_.study(all_days, _streak(cache, clock, window))
+    study = days_.study(all_days, _streak(cache, clock, window), plan.daily_review_minutes)
     by_day = cache.tallies_between(clock, period_of(Window(min(window.first, series_windows[0].first), window.last),
                                                     today))
     retention = _tally_in(by_day, window, today)
@@ -231,7 +231,8 @@ def build(cache: ReviewCache, deck: str, clock: DayClock, plan: Plan, pos: Posit
     todo = actions(retention, {g.name: g.tally for g in groups["category"]}, study, krs,
                    [p.title for p in problems], window.week)
 
-    weeks = _month_weeks(clock, window, start, now, all_days, by_day, mastery, results, kept) if kind == "month" else []
+    weeks = _month_weeks(clock, window, start, now, all_days, by_day, mastery, results, kept,
+                         plan.daily_review_minutes) if kind == "month" else []
     return Report(
         kind=kind, deck=deck, clock=clock, position=pos, window=window,
         phase=plan.phase_of_week(window.week, pos.path) if pos and window.week else None, days=all_days, study=study,
@@ -251,14 +252,15 @@ def build(cache: ReviewCache, deck: str, clock: DayClock, plan: Plan, pos: Posit
 
 def _month_weeks(clock: DayClock, window: Window, start: dt.date | None, now: int, all_days: Sequence[DayActivity],
                  by_day: Mapping[int, Tally], mastery: _Mastery, results: Sequence[Result],
-                 measures: Sequence[m.Measure]) -> list[WeekFigures]:
+                 measures: Sequence[m.Measure], target_minutes: int) -> list[WeekFigures]:
     weeks = []
     for w in days_.weeks_of(window, 4, start, clock.today):
         if w.last < window.first:
             continue
         ws, we = window_seconds(clock, w)
         weeks.append(WeekFigures(
-            w, days_.study([d for d in all_days if w.first <= d.date <= w.last], 0), _tally_in(by_day, w, clock.today),
+            w, days_.study([d for d in all_days if w.first <= d.date <= w.last], 0, target_minutes),
+            _tally_in(by_day, w, clock.today),
             mastery.studied(min(now, we) * 1000), _speed_draw([r for r in results if ws <= r.at < we]),
             {k: m.summarize(m.in_window(measures, ws, we), k) for k in m.KINDS}))
     return weeks
@@ -357,7 +359,7 @@ def _next_week(cache: ReviewCache, plan: Plan, pos: Position, window: Window, ta
     notes = {nid: vocabulary.plan(tags.get(nid, set())) for nid in members}
     unstudied = [nid for nid, first in cache.first_answers(due_in_week(plan, then, notes)).items() if first is None]
     pages = {nid: page for nid, (page, _, _) in mapped.items() if page is not None}
-    return next_week(plan, then, unstudied, pages, days_.TARGET_MINUTES)
+    return next_week(plan, then, unstudied, pages, plan.daily_review_minutes)
 
 
 def progress_trend(weeks: Sequence[Tally], points: float = 0.02) -> str | None:

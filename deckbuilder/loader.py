@@ -158,7 +158,8 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
         )
         krs = tuple(
             KeyResult(str(k["id"]), str(k["title"]), {str(t): float(v) for t, v in (k.get("target") or {}).items()},
-                      int(k["due_week"]))
+                      int(k["due_week"]), tuple(str(x) for x in (k.get("counts") or {}).get("categories", ())),
+                      (k.get("counts") or {}).get("measure") or None)
             for k in doc.get("key_results", ())
         )
         report_categories = tuple(
@@ -173,6 +174,14 @@ def _parse_plan(path: Path, problems: list[Problem]) -> Plan | None:
     deck_options = _deck_options(c, doc.get("deck_options")) if doc.get("deck_options") else None
     plan = Plan(paths=paths, phases=phases, categories=categories, key_results=krs, tiers=tiers,
                 report_categories=report_categories, deck_options=deck_options, daily_review_minutes=daily_minutes)
+    for kr in krs:
+        if kr.measure not in (None, "studied", "mastered"):
+            c.add(doc.line_of("key_results"), "plan", f"key result {kr.id}: measure {kr.measure!r}",
+                  "use studied or mastered")
+        unknown = [x for x in kr.categories if x not in categories]
+        if unknown:
+            c.add(doc.line_of("key_results"), "plan", f"key result {kr.id} counts unknown categories {unknown}",
+                  "name keys of `categories`")
     for report in report_categories:
         unknown = [x for x in report.categories if x not in categories]
         if unknown:

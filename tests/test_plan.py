@@ -92,3 +92,19 @@ def test_a_bad_deck_option_names_its_line(tmp_path) -> None:
             "with base 10: 'six') — see the deck_options example in cards/plan.yaml"]
     else:
         raise AssertionError("no error")
+
+
+@pytest.mark.parametrize(("kr", "weeks"), [
+    ("KR1", (4, 8, 13)), ("KR2", (10, 20, 33)), ("KR3", (14, 28, 46)), ("KR4", (16, 32, 52)), ("KR6", (16, 32, 52)),
+])
+def test_a_key_result_is_due_at_the_end_of_the_weeks_its_due_week_covers(kr: str, weeks: tuple[int, int, int]) -> None:
+    """"By week 4" of 16 is by the end of week 8 of 32 (weeks 7 and 8 cover week 4), week 13 of 52."""
+    result = next(k for k in PLAN.key_results if k.id == kr)
+    assert tuple(PLAN.kr_due_week(result, path) for path in ("intensive", "balanced", "extended")) == weeks
+
+
+def test_diagram_key_results_say_what_they_count() -> None:
+    counts = {kr.id: (kr.categories, kr.measure) for kr in PLAN.key_results if kr.categories}
+    assert counts == {"KR1": (("patterns", "mechanisms"), "studied"), "KR2": (("systems",), "mastered"),
+                      "KR3": (("incidents", "debugging"), "studied"),
+                      "KR4": (("performance", "scaling", "costs", "capacity"), "mastered")}

@@ -10,18 +10,20 @@ import click
 from companion.cli.common import (
     CONTEXT,
     ENVIRONMENT,
+    PROJECT_PLAN,
     client_for,
     connection_options,
     day_clock_for,
     deck_option,
     echo_json,
     errors,
+    load_plan,
     open_deck,
     open_home,
     progress,
     read_settings,
 )
-from companion.core.forecast import FORECAST_DAYS, TARGET_MINUTES
+from companion.core.forecast import FORECAST_DAYS
 
 if TYPE_CHECKING:
     from companion.forecast import ForecastOutcome
@@ -49,8 +51,10 @@ review history through the FSRS scheduler Anki uses, with their presets' paramet
 @deck_option
 @click.option("--days", type=click.IntRange(1, 365), default=FORECAST_DAYS, show_default=True,
               help="Days to forecast, today included.")
-@click.option("--target-minutes", type=click.FloatRange(min=0, min_open=True), default=TARGET_MINUTES,
-              show_default=True, help="Daily review time to stay within (the study plan's 30 minutes).")
+@click.option("--target-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Daily review time to stay within.  [default: plan.yaml's daily_review_minutes, 30]")
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path), default=PROJECT_PLAN,
+              show_default="the project's cards/plan.yaml", help="The study plan (for its daily review minutes).")
 @click.option("--by", "group_by", type=click.Choice(["category", "tier", "phase"]), default="category",
               show_default=True, help="Group the FSRS retention predictions by these tags.")
 @click.option("--rollover", type=click.IntRange(0, 23), default=None,
@@ -59,13 +63,15 @@ review history through the FSRS scheduler Anki uses, with their presets' paramet
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw the minutes per day against the target into this PNG.")
 @errors
-def forecast_command(url: str, key: str | None, timeout: float, deck: str, days: int, target_minutes: float,
-                     group_by: str, rollover: int | None, as_json: bool, chart: Path | None) -> None:
+def forecast_command(url: str, key: str | None, timeout: float, deck: str, days: int, target_minutes: float | None,
+                     plan_file: Path, group_by: str, rollover: int | None, as_json: bool, chart: Path | None) -> None:
     """Reviews due per day (equal to Anki's Future Due graph), the daily minutes they take
     at your own pace against the target, and, with FSRS on, the retention it predicts.
     """
     from companion.forecast import forecast, outcome_json
 
+    if target_minutes is None:
+        target_minutes = float(load_plan(plan_file).daily_review_minutes)
     settings = read_settings(url, key, timeout)
     home = open_home(settings)
     clock = day_clock_for(home, rollover, settings.now)

@@ -24,7 +24,7 @@ from typing import Iterable, Mapping, Sequence
 from companion.core.retention import DAY, Review, id_secs
 
 FORECAST_DAYS = 30
-TARGET_MINUTES = 30.0  # spaced-repetition-system.md, daily schedule: "Anki reviews (30 min)"
+TARGET_MINUTES = 30.0  # the default of plan.yaml daily_review_minutes
 RETENTION_DAYS = (0, 7, 30)  # predicted retention today, in 7 and in 30 days without review
 EPOCH_TIMESTAMP = 1_000_000_000  # a due above this is a time in seconds (timing.rs)
 LEARNING, REVIEW, FILTERED, MANUAL = 0, 1, 3, 4

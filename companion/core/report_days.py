@@ -28,7 +28,7 @@ from companion.core.retention import DAY, DayClock, Review, id_secs
 
 MANUAL, RESCHEDULED = 4, 5
 LEARNING_KINDS = (1, 2, 3)  # review, relearning, filtered: every other type is learning in Anki
-TARGET_MINUTES = 30  # the plan's daily review session ("Daily Anki: maintain 30-min morning review sessions")
+TARGET_MINUTES = 30  # the default of plan.yaml daily_review_minutes (the plan's daily review session)
 MAX_MS = 2**32 - 1
 
 

@@ -16,20 +16,9 @@ from typing import Iterable, Literal, Mapping, Sequence
 
 from deckbuilder.core.plan import REFERENCE_PATH, KeyResult, Plan, ReportCategory
 
-from companion.core.schedule import weeks_on
 from companion.core.status import status
 
 Measure = Literal["studied", "mastered"]
-
-# What KR1–KR4 count (the plan's titles: "Complete 80 foundation patterns + 160 mechanisms",
-# "Master 240 company architectures", "Complete 200 incident analyses + debugging guides",
-# "Master 220 advanced diagrams (performance/scale/cost/capacity)"): DS folders and the measure.
-KR_DIAGRAMS: dict[str, tuple[tuple[str, ...], Measure]] = {
-    "KR1": (("patterns", "mechanisms"), "studied"),
-    "KR2": (("systems",), "mastered"),
-    "KR3": (("incidents", "debugging"), "studied"),
-    "KR4": (("performance", "scaling", "costs", "capacity"), "mastered"),
-}
 
 _UIDS = (
     re.compile(r"atlas-occlusion:(?P<page>.+)#\d+:.+"),
@@ -158,7 +147,7 @@ def linear_expected(target: float, week: int, due_week: int) -> float:
 
 
 def diagram_kr(kr: KeyResult, states: Sequence[DiagramState], week: int | None, due_week: int) -> KrProgress:
-    folders, measure = KR_DIAGRAMS[kr.id]
+    folders, measure = kr.categories, kr.measure or "studied"
     target = float(kr.target["diagrams"])
     chosen = [s for s in states if s.diagram.category in folders]
     actual = float(sum(getattr(s, measure) for s in chosen))
@@ -187,10 +176,7 @@ def score_kr(kr: KeyResult, score: float | None, due_week: int) -> KrProgress:
 def due_week(plan: Plan, kr: KeyResult, path: str | None) -> int:
     """The last week of ``path`` that the key result's due week (on the 16-week reference path) covers:
     "by week 4" of 16 is by the end of week 8 of the 32-week path."""
-    if path is None or path == REFERENCE_PATH:
-        return kr.due_week
-    phase = plan.phase_of_week(kr.due_week, REFERENCE_PATH).number
-    return weeks_on(plan, kr.due_week, phase, REFERENCE_PATH, path)[1]
+    return plan.kr_due_week(kr, path or REFERENCE_PATH)
 
 
 def key_results(plan: Plan, path: str | None, week: int | None, states: Sequence[DiagramState],
@@ -199,7 +185,7 @@ def key_results(plan: Plan, path: str | None, week: int | None, states: Sequence
     rows = []
     for kr in plan.key_results:
         due = due_week(plan, kr, path)
-        if kr.id in KR_DIAGRAMS and "diagrams" in kr.target:
+        if kr.categories and "diagrams" in kr.target:
             rows.append(diagram_kr(kr, states, week, due))
         elif "retention" in kr.target:
             rows.append(retention_kr(kr, retention, retention_status, due))

@@ -43,6 +43,8 @@ class KeyResult:
     title: str
     target: Mapping[str, float]
     due_week: int  # on the reference (intensive) path
+    categories: tuple[str, ...] = ()  # a diagram target: the DS folders whose diagram pages count …
+    measure: Literal["studied", "mastered"] | None = None  # … once studied, or once mastered
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,11 @@ class Plan:
         return range(first, last + 1)
 
     def kr_due_week(self, kr: KeyResult, path: str) -> int:
-        return self.week_on_path(kr.due_week, path)
+        """The last week of ``path`` that the key result's due week covers: "by week 4" of the
+        16-week path is by the end of week 8 of the 32-week path."""
+        if kr.due_week >= self.paths[REFERENCE_PATH].weeks:
+            return self.paths[path].weeks
+        return self.week_on_path(kr.due_week + 1, path) - 1
 
 
 def scale_week(week: int, source: tuple[int, int], target: tuple[int, int]) -> int:
