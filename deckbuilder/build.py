@@ -272,5 +272,6 @@ def _diagram_notes(curriculum: Curriculum, settings: BuildSettings) -> DiagramBu
         atlas_dir=settings.atlas_dir,
         own_diagrams=own_diagrams(curriculum, settings),
         options=settings.diagram_options,
+        progress=settings.progress,
         epoch=settings.source_date_epoch,
     )

@@ -1,4 +1,4 @@
-"""Where the build keeps what it can reuse: parsed sources and rendered diagrams."""
+"""Where the build keeps what it can reuse: rendered diagrams (see deckbuilder/cachestore.py)."""
 
 from __future__ import annotations
 

@@ -56,9 +56,10 @@ Environment:
               help="What one occlusion card asks for.")
 @click.option("--blocks", type=click.Choice(["main", "all"]), default="main", show_default=True,
               help="Occlude each page's main diagram, or every diagram.")
-@click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True, help="Parallel browser pages.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=None, show_default="one per CPU",
+              help="Parallel browser pages rendering diagrams.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ATLAS_ANKI_CACHE",
-              help="Cache of parsed sources and rendered diagrams.  [default: the user cache dir]")
+              help="Cache of rendered diagrams.  [default: the user cache dir]")
 @click.option("-v", "--verbose", is_flag=True, help="List every repair made to a diagram.")
 def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check: bool, record_ids: bool, strict: bool,
          atlas_dir: Path | None, no_diagrams: bool, io_format: str, mode: str, unit: str, blocks: str,
@@ -82,8 +83,8 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
         strict=strict,
         diagrams=not no_diagrams,
         atlas_dir=atlas_dir,
-        diagram_options=DiagramOptions(io=io_format, mode=mode, unit=unit, blocks=blocks, jobs=jobs,  # type: ignore[arg-type]
-                                       cache_dir=cache_dir, verbose=verbose),
+        diagram_options=DiagramOptions(io=io_format, mode=mode, unit=unit, blocks=blocks,  # type: ignore[arg-type]
+                                       jobs=jobs or os.cpu_count() or 1, cache_dir=cache_dir, verbose=verbose),
         cache_dir=cache_dir,
         source_date_epoch=source_date_epoch,
         progress=bars,
@@ -100,6 +101,8 @@ def main(cards_dir: Path, media_dir: Path, out_dir: Path, study_path: str, check
     except DeckBuilderError as exc:
         click.echo(f"build-deck: {exc}", err=True)
         raise SystemExit(1) from None
+    if result.diagrams is not None:
+        click.echo(result.diagrams.report(), err=True)
     if check and result.audit is not None:
         click.echo(format_audit(result.audit), err=True)
     click.echo(result.summary(), err=True)

@@ -6,7 +6,8 @@ from deckbuilder.diagrams.api import (
     DiagramOptions,
     OwnDiagram,
     PageReport,
+    Progress,
 )
 from deckbuilder.diagrams.build import build_diagram_notes
 
-__all__ = ["BlockFailure", "DiagramBuild", "DiagramOptions", "OwnDiagram", "PageReport", "build_diagram_notes"]
+__all__ = ["BlockFailure", "DiagramBuild", "DiagramOptions", "OwnDiagram", "PageReport", "Progress", "build_diagram_notes"]

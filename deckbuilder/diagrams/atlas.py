@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, MutableMapping
+from typing import Any, Callable, Mapping
 
 import yaml
 
@@ -48,7 +48,7 @@ class AtlasCheckout:
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """What a page's text alone yields (memoized by path, size and modification time)."""
+    """What a page's text alone yields."""
 
     title: str | None
     blocks: tuple[MermaidBlock, ...]
@@ -67,13 +67,10 @@ def parse_page(text: str) -> ParsedPage:
 
 
 def read_checkout(atlas_dir: Path, categories: Mapping[str, str], epoch: int | None = None,
-                  parsed: MutableMapping[tuple[str, int, int], ParsedPage] | None = None) -> AtlasCheckout:
+                  on_page: Callable[[int, int], None] | None = None) -> AtlasCheckout:
     """Every Markdown page below ``site/docs`` with a Mermaid block, in a category of the plan.
 
-    ``parsed`` memoizes each page's parse by (path, size, modification time); the caller may
-    keep it between builds. Entries of pages that are gone or changed are dropped."""
-    memo: MutableMapping[tuple[str, int, int], ParsedPage] = {} if parsed is None else parsed
-    seen: set[tuple[str, int, int]] = set()
+    ``on_page(done, total)`` is called after each Markdown file is read."""
     docs = atlas_dir / DOCS
     if not docs.is_dir():
         raise DiagramError(f"{atlas_dir}: not a DS checkout (no {DOCS}/ folder) — pass the checkout's root folder to --atlas")
@@ -85,18 +82,16 @@ def read_checkout(atlas_dir: Path, categories: Mapping[str, str], epoch: int | N
 
     pages: list[AtlasPage] = []
     skipped: dict[str, int] = {}
-    for path in sorted(docs.rglob("*.md")):
+    files = sorted(docs.rglob("*.md"))
+    for done, path in enumerate(files, start=1):
+        if on_page is not None:
+            on_page(done, len(files))
         rel = path.relative_to(docs).as_posix()
         try:
-            stat = path.stat()
-            memo_key = (str(path), stat.st_size, stat.st_mtime_ns)
-            page = memo.get(memo_key)
-            if page is None:
-                page = memo[memo_key] = parse_page(path.read_text(encoding="utf-8"))
+            page = parse_page(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             warnings.append(f"{DOCS.as_posix()}/{rel}: unreadable, skipped ({exc})")
             continue
-        seen.add(memo_key)
         if not page.blocks:
             continue
         category = model.category_of(rel)
@@ -120,8 +115,6 @@ def read_checkout(atlas_dir: Path, categories: Mapping[str, str], epoch: int | N
             literal_newlines=page.literal_newlines,
             mtime=source_time(path, epoch),
         ))
-    for stale in [k for k in memo if k not in seen]:
-        del memo[stale]
     if skipped:
         listing = ", ".join(f"{folder} ({count} page{'s' if count != 1 else ''})" for folder, count in sorted(skipped.items()))
         warnings.append(

@@ -1,126 +1,126 @@
 """The diagram pipeline: pages in, rendered (or cached) blocks, notes out.
 
 ``build_diagram_notes`` is the contract with the build (see ``api.py``). It reads the DS
-checkout and the project's own ``.mmd`` files, renders what the cache lacks in headless
-Chromium, and turns each page's main diagram (or every diagram) into occlusion notes, and each
-page into a speed-draw note. Blocks that fail are reported with page, line and Mermaid's
-message; the rest of the deck still builds.
+checkout and the project's own ``.mmd`` files, renders in headless Chromium what the cache
+lacks of the blocks the cards use (each page's blocks in order until its main diagram, or
+every block with ``--blocks all``), and turns each page's main diagram (or every diagram) into
+occlusion notes, and each page into a speed-draw note. Blocks that fail are reported with page,
+line and Mermaid's message; the rest of the deck still builds. Nothing here prints: progress
+goes to the ``progress`` callback, and the report is returned.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
-import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from deckbuilder.cache import default_cache_dir
 from deckbuilder.core import atlas_pages as pages_model
 from deckbuilder.core.mermaid_source import MermaidBlock, repair
 from deckbuilder.core.notes import MediaFile, NoteSpec, deck_name
 from deckbuilder.core.occlusion import legible, occlusion_units, raster_scale
 from deckbuilder.core.plan import Plan
 from deckbuilder.core.tags import COMPANY, TYPE, placement_tags
-from deckbuilder.diagrams import buildcache, cards
-from deckbuilder.diagrams.api import BlockFailure, DiagramBuild, DiagramOptions, OwnDiagram, PageReport
+from deckbuilder.diagrams import cards
+from deckbuilder.diagrams.api import BlockFailure, DiagramBuild, DiagramOptions, OwnDiagram, PageReport, Progress
 from deckbuilder.diagrams.atlas import AtlasPage, read_checkout
-from deckbuilder.diagrams.cache import RenderCache, RenderRecord, block_key
+from deckbuilder.diagrams.cache import RenderCache, RenderRecord, block_key, open_render_cache
 from deckbuilder.diagrams.errors import DiagramError
-from deckbuilder.diagrams.progress import Progress
 from deckbuilder.diagrams.renderer import (
+    FAST_CONFIG_FOR,
     BlockJob,
     PageJob,
     Renderer,
-    choose_main,
+    chromium_version,
+    default_jobs,
     find_mermaid_js,
-    image_blocks,
-    renderer_version,
+    mermaid_version,
 )
+from deckbuilder.diagrams.selection import blocks_used, choose_main, decided, image_blocks
+
+READING = "reading diagram pages"  # the progress stages, in order
+RENDERING = "rendering diagrams"
 
 
 @dataclass(frozen=True)
 class _Source:
-    """A page to render: what its notes need, and its blocks."""
+    """A page to render: what its notes need, its blocks and their cache keys."""
 
     page: cards.DiagramPage
     blocks: tuple[MermaidBlock, ...]
+    keys: tuple[str, ...]
 
 
-def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("atlas-anki"))
+def _silent(stage: str, done: int, total: int) -> None:
+    return None
 
 
 def build_diagram_notes(*, plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram],
-                        options: DiagramOptions, progress: bool = True, epoch: int | None = None) -> DiagramBuild:
-    """Occlusion and speed-draw notes for a DS checkout's pages and the project's own diagrams."""
+                        options: DiagramOptions, progress: Progress | None = None,
+                        epoch: int | None = None) -> DiagramBuild:
+    """Occlusion and speed-draw notes for a DS checkout's pages and the project's own diagrams.
+
+    ``progress(stage, done, total)`` hears of each page read and each page rendered (see
+    ``api.Progress``). Raises :class:`DiagramError` when Mermaid or Chromium is missing."""
+    tell = progress or _silent
     mermaid_js = options.mermaid_js or find_mermaid_js()
     if not mermaid_js.is_file():
         raise DiagramError(f"mermaid.js not found at {mermaid_js} — run `npm ci` in the project folder, or fix the path")
-    version = renderer_version(mermaid_js, options.chromium)
-    cache = RenderCache((options.cache_dir or default_cache_dir()) / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
-    builds = cache.root / "builds"
-    key = buildcache.fingerprint(plan=plan, path=path, atlas_dir=atlas_dir, own_diagrams=own_diagrams,
-                                 options=options, renderer_version=version, epoch=epoch)
-    cached = buildcache.load(builds, key)
-    if cached is not None:
-        _tell(cached, options, progress)
-        return cached
-    result = _build(plan, path, atlas_dir, own_diagrams, options, progress, mermaid_js, version, cache, epoch)
-    transient = ("timed out", "browser failed", "renderer stopped early", "image is missing")
-    if not any(marker in f.message for f in result.failures for marker in transient):
-        buildcache.store(builds, key, replace(result, rendered_now=0))
-    _tell(result, options, progress)
-    return result
-
-
-def _tell(result: DiagramBuild, options: DiagramOptions, progress: bool) -> None:
-    """Repairs (with --verbose) and the per-page report on stderr."""
-    if options.verbose:
-        for line in result.repairs:
-            print(f"repaired {line}", file=sys.stderr)
-    if progress or options.verbose:
-        print(result.report(), file=sys.stderr)
-
-
-def _build(plan: Plan, path: str, atlas_dir: Path | None, own_diagrams: Sequence[OwnDiagram], options: DiagramOptions,
-           progress: bool, mermaid_js: Path, version: str, cache: RenderCache, epoch: int | None) -> DiagramBuild:
+    if not options.chromium.exists():
+        raise DiagramError(
+            f"Chromium is not installed at {options.chromium} — install Debian's package: apt-get install chromium")
     warnings: list[str] = []
     sources: list[_Source] = []
-    pages_memo_path, records_memo_path = cache.root / "pages.pickle", cache.root / "records.pickle"
     if atlas_dir is not None:
-        pages_memo = buildcache.load_memo(pages_memo_path)
-        before = set(pages_memo)
-        sources.extend(_atlas_sources(atlas_dir, plan, path, warnings, pages_memo, epoch))
-        if set(pages_memo) != before:
-            buildcache.store_memo(pages_memo_path, pages_memo)
-    sources.extend(_own_sources(own_diagrams, plan, warnings))
+        sources += _atlas_sources(atlas_dir, plan, path, warnings, epoch,
+                                  lambda done, total: tell(READING, done, total))
+    sources += _own_sources(own_diagrams, plan, warnings)
 
-    records_memo = buildcache.load_memo(records_memo_path)
-    jobs, known = _jobs(sources, cache, version, options, records_memo)
-    total_blocks = sum(len(job.blocks) for job in jobs)
-    bar = Progress(total_blocks, "rendering diagrams", enabled=progress)
-    renderer = Renderer(cache, mermaid_js=mermaid_js, chromium=options.chromium, workers=options.jobs,
-                        timeout=options.render_timeout, on_block=lambda page, n: bar.advance(n))
+    cache = render_cache(options, mermaid_js)
     try:
-        transient = renderer.run(jobs)
+        known, images = _cached(sources, cache)
+        jobs = _jobs(sources, known, images, options)
+        done = 0
+
+        def page_rendered() -> None:
+            nonlocal done
+            done += 1
+            tell(RENDERING, done, len(jobs))
+
+        if jobs:
+            tell(RENDERING, 0, len(jobs))
+        renderer = Renderer(cache, mermaid_js=mermaid_js, chromium=options.chromium,
+                            workers=options.jobs or default_jobs(), timeout=options.render_timeout,
+                            on_page=page_rendered)
+        renderer.run(jobs)
+        known.update(renderer.records)
+        images.update(renderer.images)
+        if jobs and not renderer.sped_up:
+            warnings.append(f"{mermaid_js}: not the Mermaid build the renderer's fast config copy was written for "
+                            f"(mermaid {FAST_CONFIG_FOR}, pinned in package.json): diagrams render, only slower — "
+                            "run `npm ci`")
+        return _assemble(sources, known, images, renderer.capture_failures, options, warnings,
+                         rendered_now=renderer.rendered)
     finally:
-        bar.close()
-    for job in jobs:
-        for block in job.blocks:
-            known[block.key] = transient.get(block.key) or cache.record(block.key)
-    lasting = {k: r for k, r in known.items() if r is not None and k not in transient}
-    if lasting.keys() != records_memo.keys():
-        buildcache.store_memo(records_memo_path, lasting)
-    return _assemble(sources, cache, version, known, options, warnings, rendered_now=renderer.rendered)
+        cache.close()
+
+
+def render_cache(options: DiagramOptions, mermaid_js: Path | None = None) -> RenderCache:
+    """The render cache for this code, Mermaid, Chromium and genanki (close it after use)."""
+    mermaid_js = mermaid_js or options.mermaid_js or find_mermaid_js()
+    tools = {"mermaid": mermaid_version(mermaid_js), "chromium": chromium_version(options.chromium),
+             "genanki": importlib.metadata.version("genanki")}
+    return open_render_cache(options.cache_dir or default_cache_dir(), tools)
 
 
 # --- sources ---------------------------------------------------------------------------------
 
-def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], parsed: dict,
-                   epoch: int | None) -> list[_Source]:
-    checkout = read_checkout(atlas_dir, plan.categories, epoch=epoch, parsed=parsed)
+def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], epoch: int | None,
+                   on_page) -> list[_Source]:  # noqa: ANN001 - (done, total) -> None
+    checkout = read_checkout(atlas_dir, plan.categories, epoch=epoch, on_page=on_page)
     warnings.extend(checkout.warnings)
     by_phase: dict[int, list[AtlasPage]] = {}
     unphased: dict[str, int] = {}
@@ -148,20 +148,17 @@ def _atlas_sources(atlas_dir: Path, plan: Plan, path: str, warnings: list[str], 
             if page.company:
                 tags.append(COMPANY.tag(pages_model.slugify(page.company)))
             context = " › ".join([category_title, *page.groups]) + f" · {page.diagram_type.replace('-', ' ')}"
-            sources.append(_Source(
-                page=cards.DiagramPage(
-                    key=page.report_path,
-                    source_label=page.report_path,
-                    title=page.title,
-                    context=context,
-                    deck=deck_name(pages_model.subdeck(category_title, page.groups)),
-                    tags=tuple(tags),
-                    reference_week=week.reference_week,
-                    key_metrics=page.key_metrics,
-                    mtime=page.mtime,
-                ),
-                blocks=page.blocks,
-            ))
+            sources.append(_source(cards.DiagramPage(
+                key=page.report_path,
+                source_label=page.report_path,
+                title=page.title,
+                context=context,
+                deck=deck_name(pages_model.subdeck(category_title, page.groups)),
+                tags=tuple(tags),
+                reference_week=week.reference_week,
+                key_metrics=page.key_metrics,
+                mtime=page.mtime,
+            ), page.blocks))
     return sources
 
 
@@ -176,69 +173,76 @@ def _own_sources(own_diagrams: Sequence[OwnDiagram], plan: Plan, warnings: list[
             warnings.append(f"{label}: named by topic {own.topic_id} but unreadable ({exc}) — check the file")
             continue
         category_title = plan.categories.get(own.category, own.category)
-        sources.append(_Source(
-            page=cards.DiagramPage(
-                key=label,
-                source_label=label,
-                title=own.topic_title,
-                context=f"{category_title} · {own.topic_title}",
-                deck=own.deck,
-                tags=tuple(own.tags),
-                reference_week=own.reference_week,
-                key_metrics=(),
-                mtime=own.mtime,
-            ),
-            blocks=(MermaidBlock(index=0, line=1, source=text.strip("\n") + "\n"),),
-        ))
+        sources.append(_source(cards.DiagramPage(
+            key=label,
+            source_label=label,
+            title=own.topic_title,
+            context=f"{category_title} · {own.topic_title}",
+            deck=own.deck,
+            tags=tuple(own.tags),
+            reference_week=own.reference_week,
+            key_metrics=(),
+            mtime=own.mtime,
+        ), (MermaidBlock(index=0, line=1, source=text.strip("\n") + "\n"),)))
     return sources
+
+
+def _source(page: cards.DiagramPage, blocks: tuple[MermaidBlock, ...]) -> _Source:
+    return _Source(page=page, blocks=blocks, keys=tuple(block_key(b.source) for b in blocks))
 
 
 # --- rendering -------------------------------------------------------------------------------
 
-def _block_job(block: MermaidBlock, version: str) -> BlockJob:
-    repaired = repair(block.source).source
-    return BlockJob(key=block_key(block.source, version), source=block.source,
-                    repaired=repaired if repaired != block.source else None)
+def _cached(sources: Sequence[_Source], cache: RenderCache) -> tuple[dict[str, RenderRecord], dict[str, Path]]:
+    """The cached records of every block, and the cached images of those that have one."""
+    keys = list(dict.fromkeys(k for s in sources for k in s.keys))
+    records = cache.records(keys)
+    images = {}
+    for key in keys:
+        if key in records and records[key].ok:
+            image = cache.image(key)
+            if image is not None:
+                images[key] = image
+    return records, images
 
 
-def _jobs(sources: Sequence[_Source], cache: RenderCache, version: str, options: DiagramOptions,
-          memo: dict) -> tuple[list[PageJob], dict[str, RenderRecord | None]]:
-    """A job for each page whose renders or images the cache lacks, and the cached records read
-    (from ``memo``, the records of the previous build, else from the cache's files)."""
+def _jobs(sources: Sequence[_Source], known: dict[str, RenderRecord], images: dict[str, Path],
+          options: DiagramOptions) -> list[PageJob]:
+    """A job for each page whose used blocks or images the cache lacks."""
     jobs = []
-    known: dict[str, RenderRecord | None] = {}
     for source in sources:
-        keys = [block_key(b.source, version) for b in source.blocks]
-        records = [memo.get(k) or cache.record(k) for k in keys]
-        known.update(zip(keys, records))
-        if any(r is None for r in records):
-            needed = True
-        else:
-            needed = any(not cache.has_image(keys[i]) for i in image_blocks(records, options.blocks))
-        if needed:
-            blocks = tuple(_block_job(b, version) for b in source.blocks)
-            jobs.append(PageJob(page=source.page.source_label, blocks=blocks, images=options.blocks))
-    return jobs, known
+        records = [known.get(k) for k in source.keys]
+        if decided(records, options.blocks) and all(source.keys[i] in images
+                                                    for i in image_blocks(records, options.blocks)):
+            continue
+        blocks = tuple(_block_job(b, k, known.get(k), k in images) for b, k in zip(source.blocks, source.keys))
+        jobs.append(PageJob(page=source.page.source_label, blocks=blocks, selection=options.blocks))
+    return jobs
+
+
+def _block_job(block: MermaidBlock, key: str, record: RenderRecord | None, has_image: bool) -> BlockJob:
+    repaired = repair(block.source).source
+    return BlockJob(key=key, source=block.source, repaired=repaired if repaired != block.source else None,
+                    record=record, has_image=has_image)
 
 
 # --- notes -----------------------------------------------------------------------------------
 
-def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, known: dict[str, RenderRecord | None],
-              options: DiagramOptions, warnings: list[str], rendered_now: int) -> DiagramBuild:
+def _assemble(sources: Sequence[_Source], known: dict[str, RenderRecord], images: dict[str, Path],
+              capture_failures: dict[str, str], options: DiagramOptions, warnings: list[str],
+              rendered_now: int) -> DiagramBuild:
     notes: list[NoteSpec] = []
     failures: list[BlockFailure] = []
     repairs: list[str] = []
     reports: list[PageReport] = []
-    total = rendered = 0
+    total = used_total = rendered = 0
     for source in sources:
         page = source.page
-        keys = [block_key(b.source, version) for b in source.blocks]
-        records = [known.get(k) for k in keys]
+        records = [known.get(k) for k in source.keys]
+        used = blocks_used(records, options.blocks)
         page_failures = []
-        for block, record in zip(source.blocks, records):
-            total += 1
+        for block, record in zip(source.blocks[:used], records[:used]):
             if record is not None and record.ok:
-                rendered += 1
                 if record.repaired:
                     repairs.append(_repair_line(page.source_label, block, record))
             else:
@@ -246,58 +250,58 @@ def _assemble(sources: Sequence[_Source], cache: RenderCache, version: str, know
                 page_failures.append(BlockFailure(page.source_label, block.line, _with_page_line(message, block.line)))
         main = choose_main(records)
         page_notes: list[NoteSpec] = []
-        if main is not None:
-            for index in image_blocks(records, options.blocks):
-                if not cache.has_image(keys[index]):
-                    page_failures.append(BlockFailure(page.source_label, source.blocks[index].line,
-                                                      "rendered, but its image is missing from the cache (rebuild)"))
-                    continue
-                rendered_block = cards.RenderedBlock(
-                    index=source.blocks[index].index,
-                    line=source.blocks[index].line,
-                    record=records[index],
-                    image=MediaFile(name=f"atlas-{keys[index][:24]}.webp", path=str(cache.image_path(keys[index]))),
-                )
-                is_main = index == main
-                record = records[index]
-                if not legible(record.width, record.height):
-                    units = len(occlusion_units(record.boxes, "cluster" if options.unit == "subgraph" else "node"))
-                    warnings.append(
-                        f"{page.source_label}:{rendered_block.line}: diagram too large to read on a card "
-                        f"({round(record.width)}×{round(record.height)} px would shrink to "
-                        f"{raster_scale(record.width, record.height):.2f}×, text under 8 px): its {units} occlusion "
-                        f"notes were left out — split it into smaller diagrams")
-                    if is_main:
-                        page_notes.append(cards.speed_draw_note(page, rendered_block))
-                    continue
-                if options.io == "native":
-                    try:
-                        note = cards.native_note(page, rendered_block, options, is_main)
-                    except ValueError as exc:  # more nodes than Anki has cloze numbers
-                        warnings.append(f"{page.source_label}:{rendered_block.line}: no native occlusion note: {exc} "
-                                        "— use --io overlay for this diagram")
-                        note = None
-                    page_notes.extend([note] if note else [])
-                else:
-                    page_notes.extend(cards.occlusion_notes(page, rendered_block, options, is_main))
-                if is_main:
-                    page_notes.append(cards.speed_draw_note(page, rendered_block))
+        for index in image_blocks(records, options.blocks):
+            key = source.keys[index]
+            if key not in images:
+                why = capture_failures.get(key, "its image is missing from the cache (rebuild)")
+                page_failures.append(BlockFailure(page.source_label, source.blocks[index].line, f"rendered, but {why}"))
+                continue
+            page_notes += _block_notes(page, source.blocks[index], records[index], images[key], index == main,
+                                       options, warnings)
         notes.extend(page_notes)
         failures.extend(page_failures)
-        reports.append(PageReport(page=page.source_label, blocks=len(records), rendered=sum(
-            1 for r in records if r is not None and r.ok), notes=len(page_notes), failures=tuple(page_failures)))
+        ok = sum(1 for r in records[:used] if r is not None and r.ok)
+        total += len(records)
+        used_total += used
+        rendered += ok
+        reports.append(PageReport(page=page.source_label, blocks=len(records), used=used, rendered=ok,
+                                  notes=len(page_notes), failures=tuple(page_failures)))
     return DiagramBuild(
         notes=tuple(notes), failures=tuple(failures), repairs=tuple(repairs), warnings=tuple(warnings),
-        blocks_total=total, blocks_rendered=rendered, pages=tuple(reports), rendered_now=rendered_now,
+        blocks_total=total, blocks_used=used_total, blocks_rendered=rendered, pages=tuple(reports),
+        rendered_now=rendered_now, verbose=options.verbose,
     )
+
+
+def _block_notes(page: cards.DiagramPage, block: MermaidBlock, record: RenderRecord, image: Path, is_main: bool,
+                 options: DiagramOptions, warnings: list[str]) -> list[NoteSpec]:
+    """The occlusion notes of one rendered block, and the page's speed-draw note for its main one."""
+    rendered_block = cards.RenderedBlock(index=block.index, line=block.line, record=record,
+                                         image=MediaFile(name=f"atlas-{image.stem[:24]}{image.suffix}", path=str(image)))
+    speed_draw = [cards.speed_draw_note(page, rendered_block)] if is_main else []
+    if not legible(record.width, record.height):
+        units = len(occlusion_units(record.boxes, cards.unit_kind(options.unit)))
+        warnings.append(
+            f"{page.source_label}:{block.line}: diagram too large to read on a card "
+            f"({round(record.width)}×{round(record.height)} px would shrink to "
+            f"{raster_scale(record.width, record.height):.2f}×, text under 8 px): its {units} occlusion "
+            f"notes were left out — split it into smaller diagrams")
+        return speed_draw
+    if options.io == "native":
+        try:
+            note = cards.native_note(page, rendered_block, options, is_main)
+        except ValueError as exc:  # more nodes than Anki has cloze numbers
+            warnings.append(f"{page.source_label}:{block.line}: no native occlusion note: {exc} "
+                            "— use --io overlay for this diagram")
+            note = None
+        return ([note] if note else []) + speed_draw
+    return cards.occlusion_notes(page, rendered_block, options, is_main) + speed_draw
 
 
 def _repair_line(page: str, block: MermaidBlock, record: RenderRecord) -> str:
     """``page:line: block N: <repair> on lines a, b, c …`` (page lines), one clause per kind."""
-    fixes = record.repairs if record.repairs is not None else tuple(
-        (r.line, r.what) for r in repair(block.source).repairs)
     by_kind: dict[str, list[int]] = {}
-    for line, what in fixes:
+    for line, what in record.repairs:
         kind = re.sub(r"^quoted \d+ labels?", "quoted labels", what)
         by_kind.setdefault(kind, []).append(block.line + line)
     clauses = []

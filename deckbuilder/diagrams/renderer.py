@@ -1,9 +1,11 @@
 """Mermaid rendering in Debian's headless Chromium, driven by Playwright. This module owns both.
 
 The real mermaid.js (pinned in package.json, installed by ``npm ci``) renders each block in a
-warm page; the node and subgraph boxes are measured in the page, and blocks shown on cards are
-rasterized by the browser itself (labels are HTML in ``foreignObject``) and stored as compact
-WebP. N pages render in parallel; each render has a timeout. Results go to the render cache.
+warm browser page, initialized once; the node and subgraph boxes are measured in the page, and
+blocks shown on cards are rasterized by the browser itself (labels are HTML in
+``foreignObject``) and stored as compact WebP. ``workers`` pages render in parallel, each taking
+whole pages of the checkout; each render has a timeout. Results go to the render cache, which
+keeps what lasts (see ``cache.py``).
 """
 
 from __future__ import annotations
@@ -13,17 +15,20 @@ import base64
 import concurrent.futures
 import io
 import json
+import os
+import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable, Sequence
 
 from deckbuilder.core.mermaid_source import label_lines, repair
 from deckbuilder.core.occlusion import Box, raster_scale
+from deckbuilder.diagrams.api import BlockSelection
 from deckbuilder.diagrams.cache import RenderCache, RenderRecord
 from deckbuilder.diagrams.errors import DiagramError
+from deckbuilder.diagrams.selection import blocks_used, image_blocks, needs_image_in_all
 
-# Bump when the measuring, the repairs or the image policy change: every cached render is redone.
-RENDERER_VERSION = "6"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -34,7 +39,11 @@ CHROMIUM_ARGS = (
     # makes no DNS lookup at all (the renderer page loads nothing from the network anyway).
     "--host-resolver-rules=MAP * ~NOTFOUND",
 )
-PALETTE_COLOURS = 64  # WebP (lossless) of the image reduced to this many colours
+# Images: a palette of this many colours, stored as lossless WebP at libwebp's quickest effort
+# that still keeps the files small (method 1, quality 0: half the time of method 4 for ~20 % more bytes).
+PALETTE_COLOURS = 64
+WEBP_METHOD = 1
+WEBP_QUALITY = 0
 MERMAID_CONFIG = {
     "startOnLoad": False,
     "securityLevel": "strict",
@@ -64,6 +73,13 @@ PAGE_HTML = (
     "</style></head><body><div id='host'></div></body></html>"
 )
 RENDER_JS = Path(__file__).with_name("render.js")
+CONFIG_COPY_JS = Path(__file__).with_name("config_copy.js")
+
+FAST_CONFIG_FOR = "12.3.0"  # the Mermaid build speed_up_mermaid was written for (package.json pins it)
+# mermaid.min.js: ``<name>=<helper>(()=><merge>({},<current>),"getConfig")``, where <merge> is the
+# bundle's assignWithDepth (named ``…,"assignWithDepth"),<merge>=<fn>``).
+_GET_CONFIG = re.compile(r'(?P<head>[\w$]+=[\w$]+\(\(\)=>)(?P<merge>[\w$]+)\(\{\},(?P<current>[\w$]+)\)(?P<tail>,"getConfig"\))')
+_MERGE_NAME = re.compile(r',"assignWithDepth"\),(?P<merge>[\w$]+)=[\w$]+[;,}]')
 
 
 @dataclass(frozen=True)
@@ -71,16 +87,18 @@ class BlockJob:
     key: str  # render cache key
     source: str  # as written
     repaired: str | None  # after the safe repairs, when they change anything
+    record: RenderRecord | None = None  # cached record, if any
+    has_image: bool = False  # its image is cached
 
 
 @dataclass(frozen=True)
 class PageJob:
-    """The blocks of one page, rendered in order by one worker. ``images``: which blocks get an
-    image: ``main`` (the first that renders with nodes, else the first that renders) or ``all``."""
+    """The blocks of one page, rendered in order by one worker until the page's ``selection``
+    is decided (see ``selection.py``); then each block that gets an image is rasterized."""
 
     page: str
     blocks: tuple[BlockJob, ...]
-    images: Literal["main", "all"]
+    selection: BlockSelection
 
 
 def find_mermaid_js(start: Path | None = None) -> Path:
@@ -96,43 +114,45 @@ def find_mermaid_js(start: Path | None = None) -> Path:
     )
 
 
-def renderer_version(mermaid_js: Path, chromium: Path = CHROMIUM) -> str:
-    """Everything a cached render depends on besides the block: mermaid's version, this
-    module's version, and the browser build (its launcher's size and time)."""
+def mermaid_version(mermaid_js: Path) -> str:
+    """The version in mermaid's package.json (beside ``dist/``)."""
     try:
         package = json.loads((mermaid_js.parent.parent / "package.json").read_text(encoding="utf-8"))
-        mermaid_version = str(package["version"])
-    except (OSError, ValueError, KeyError):
-        mermaid_version = "unknown"
+        return str(package["version"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise DiagramError(f"{mermaid_js.parent.parent / 'package.json'}: no mermaid version ({exc}) — run `npm ci`") from None
+
+
+def chromium_version(chromium: Path) -> str:
+    """``chromium --version`` (e.g. ``Chromium 156.0.8078.114 built on Debian …``)."""
     try:
-        stat = chromium.stat()
-        browser = f"{stat.st_size}-{int(stat.st_mtime)}"
-    except OSError:
-        browser = "missing"
-    return f"mermaid-{mermaid_version}/r{RENDERER_VERSION}/chromium-{browser}"
+        done = subprocess.run([str(chromium), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DiagramError(f"Chromium at {chromium} does not start: {exc}") from None
+    version = done.stdout.strip()
+    if done.returncode != 0 or not version:
+        raise DiagramError(f"Chromium at {chromium} does not start: `--version` exited with {done.returncode}")
+    return version
 
 
-def choose_main(records: Sequence[RenderRecord | None]) -> int | None:
-    """The page's main diagram: the first block that renders with nodes (a flowchart), else the
-    first block that renders at all; None when nothing renders."""
-    for index, record in enumerate(records):
-        if record is not None and record.ok and any(b.kind == "node" for b in record.boxes):
-            return index
-    for index, record in enumerate(records):
-        if record is not None and record.ok:
-            return index
-    return None
+def default_jobs() -> int:
+    """Parallel browser pages: one per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
-def image_blocks(records: Sequence[RenderRecord | None], images: Literal["main", "all"]) -> list[int]:
-    """The blocks of a page that get an image: its main diagram, and with ``all`` every block
-    that renders with boxes to occlude."""
-    main = choose_main(records)
-    chosen = [] if main is None else [main]
-    if images == "all":
-        chosen += [i for i, r in enumerate(records)
-                   if r is not None and r.ok and i != main and any(b.kind in ("node", "cluster") for b in r.boxes)]
-    return sorted(chosen)
+def speed_up_mermaid(bundle: str) -> str | None:
+    """mermaid.min.js with getConfig's copy done by ``atlasCopyConfig`` (config_copy.js: the same
+    copy, built directly); None when the bundle is not the one this was written for."""
+    merge = _MERGE_NAME.findall(bundle)
+    calls = list(_GET_CONFIG.finditer(bundle))
+    if len(merge) != 1 or len(calls) != 1 or calls[0].group("merge") != merge[0]:
+        return None
+    call = calls[0]
+    return (bundle[:call.start()] + call.group("head") + f"atlasCopyConfig({call.group('current')})"
+            + call.group("tail") + bundle[call.end():])
 
 
 def encode_image(png: bytes) -> bytes:
@@ -143,37 +163,55 @@ def encode_image(png: bytes) -> bytes:
     with Image.open(io.BytesIO(png)) as image:
         palette = image.convert("RGB").quantize(PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
         out = io.BytesIO()
-        palette.save(out, "WEBP", lossless=True, quality=60, method=4)
+        palette.save(out, "WEBP", lossless=True, quality=WEBP_QUALITY, method=WEBP_METHOD)
         return out.getvalue()
 
 
 class Renderer:
-    """Renders page jobs into the cache with ``workers`` warm pages in one browser."""
+    """Renders page jobs into the cache with ``workers`` warm pages in one browser.
+
+    After :meth:`run`, ``records`` holds every record made in this run (cached or not: a
+    timeout is only here), ``images`` every image made, and ``capture_failures`` the blocks
+    whose image could not be made (never cached, so the next build tries again).
+    """
 
     def __init__(self, cache: RenderCache, *, mermaid_js: Path, chromium: Path = CHROMIUM,
-                 workers: int = 2, timeout: float = 30.0,
-                 on_block: Callable[[str, int], None] | None = None, extra_args: Sequence[str] = ()):
+                 workers: int = 2, timeout: float = 30.0, on_page: Callable[[], None] | None = None,
+                 extra_args: Sequence[str] = (), speed_up: bool = True):
         self.cache = cache
         self.mermaid_js = mermaid_js
         self.chromium = chromium
         self.workers = max(1, workers)
         self.timeout = timeout
-        self.on_block = on_block or (lambda page, count: None)
+        self.on_page = on_page or (lambda: None)
         self.extra_args = tuple(extra_args)  # e.g. --log-net-log=FILE for the tests
-        self.transient: dict[str, RenderRecord] = {}  # results not cached (timeouts)
+        self.speed_up = speed_up  # False: mermaid as shipped (the tests compare both)
+        self.sped_up = False  # whether the loaded mermaid has the fast config copy
+        self.records: dict[str, RenderRecord] = {}
+        self.images: dict[str, Path] = {}
+        self.capture_failures: dict[str, str] = {}
         self.rendered = 0  # blocks rendered by the browser in this run
+        self._bundle: str | None = None
 
-    def run(self, jobs: Sequence[PageJob]) -> dict[str, RenderRecord]:
-        """Render every job; returns the records that could not be cached (timeouts)."""
-        if jobs:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:  # the usual case: no event loop in this thread
-                asyncio.run(self._run(list(jobs)))
-            else:  # called from code that runs a loop (a notebook, sync Playwright): use a thread
-                with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-                    thread.submit(lambda: asyncio.run(self._run(list(jobs)))).result()
-        return dict(self.transient)
+    def run(self, jobs: Sequence[PageJob]) -> None:
+        if not jobs:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: no event loop in this thread
+            asyncio.run(self._run(list(jobs)))
+        else:  # called from code that runs a loop (a notebook, sync Playwright): use a thread
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(lambda: asyncio.run(self._run(list(jobs)))).result()
+
+    def bundle(self) -> str:
+        """The mermaid script the pages load (read once)."""
+        if self._bundle is None:
+            text = self.mermaid_js.read_text(encoding="utf-8")
+            fast = speed_up_mermaid(text) if self.speed_up else None
+            self.sped_up = fast is not None
+            self._bundle = fast or text
+        return self._bundle
 
     async def _run(self, jobs: list[PageJob]) -> None:
         try:
@@ -227,7 +265,8 @@ class _Worker:
         await self.context.route("**/*", _offline)
         self.page = await self.context.new_page()
         await self.page.set_content(PAGE_HTML)
-        await self.page.add_script_tag(path=str(self.r.mermaid_js))
+        await self.page.add_script_tag(path=str(CONFIG_COPY_JS))
+        await self.page.add_script_tag(content=self.r.bundle())
         await self.page.add_script_tag(path=str(RENDER_JS))
         await self.page.evaluate("(config) => mermaid.initialize(config)", MERMAID_CONFIG)
         await self.page.evaluate("() => document.fonts.ready.then(() => true)")
@@ -248,39 +287,43 @@ class _Worker:
             while not queue.empty():
                 job = queue.get_nowait()
                 pending.extend(await self.page_job(job))
+                self.r.on_page()
             await asyncio.gather(*pending)
         finally:
             await self.close()
 
     async def page_job(self, job: PageJob) -> list[asyncio.Future]:
-        """Render the page's blocks in order; snapshot a block while it is still on screen when
-        it will get an image, then make sure every block that needs one has it."""
-        cache = self.r.cache
-        records: list[RenderRecord | None] = [cache.record(b.key) for b in job.blocks]
+        """Render the page's blocks in order until its selection is decided, rasterizing a block
+        while it is on screen when it certainly gets an image; then make sure every block that
+        gets one has it. Returns the image encodings still running."""
+        records: list[RenderRecord | None] = [b.record for b in job.blocks]
+        imaged = {i for i, b in enumerate(job.blocks) if b.has_image}
         encodes: list[asyncio.Future] = []
-        imaged: set[int] = {i for i, b in enumerate(job.blocks) if cache.has_image(b.key)}
         shown: int | None = None  # index of the block now in the page's DOM
         for index, block in enumerate(job.blocks):
-            if records[index] is None:
-                records[index] = await self.render(block, job.page)
-                shown = index if records[index].ok else None
-                # a block with nodes that is the main one so far stays the main one
-                certain = index in image_blocks(records[: index + 1], job.images) and any(
-                    b.kind == "node" or (job.images == "all" and b.kind == "cluster") for b in records[index].boxes)
-                if shown == index and certain and index not in imaged:
-                    encodes.append(await self.snapshot(block.key, records[index]))
-                    imaged.add(index)
-            self.r.on_block(job.page, 1)
-        for index in image_blocks(records, job.images):
+            if index >= blocks_used(records, job.selection):
+                break  # the main diagram is found: the later blocks are not needed
+            record = records[index]
+            if record is None:
+                record = records[index] = self.r.records[block.key] = await self.render(block)
+                shown = index if record.ok else None
+            certain = record.has_nodes() if job.selection == "main" else needs_image_in_all(record)
+            if shown == index and certain and index not in imaged:
+                encodes.append(await self.snapshot(block.key, record))
+                imaged.add(index)
+        for index in image_blocks(records, job.selection):
             if index not in imaged:
                 if shown != index:
-                    await self.render(job.blocks[index], job.page)
+                    again = await self.render(job.blocks[index])
+                    if not again.ok:  # a passing failure this time: reported, retried next build
+                        self.r.capture_failures[job.blocks[index].key] = f"its image could not be made ({again.error})"
+                        continue
                     shown = index
                 encodes.append(await self.snapshot(job.blocks[index].key, records[index]))
                 imaged.add(index)
         return encodes
 
-    async def render(self, block: BlockJob, page_name: str) -> RenderRecord:
+    async def render(self, block: BlockJob) -> RenderRecord:
         if self.page is None:
             await self.open()
         self.counter += 1
@@ -293,31 +336,20 @@ class _Worker:
             )
         except asyncio.TimeoutError:
             await self.close()
-            record = RenderRecord(False, f"rendering took longer than {self.r.timeout:g} s (timed out)", False, 0, 0, ())
-            self.r.transient[block.key] = record
-            return record
+            record = RenderRecord.failed("timeout", f"rendering took longer than {self.r.timeout:g} s (timed out)")
         except Exception as exc:  # the page crashed: start a fresh one for the next block
             await self.close()
-            record = RenderRecord(False, f"the browser failed while rendering: {exc}", False, 0, 0, ())
-            self.r.transient[block.key] = record
-            return record
-        if "error" in result:
-            record = RenderRecord(False, _one_line_error(result["error"]), False, 0, 0, ())
+            record = RenderRecord.failed("transient", f"the browser failed while rendering: {_one_line_error(str(exc))}")
         else:
-            boxes = tuple(
-                Box(kind=kind, node_id=node_id, x=x, y=y, width=w, height=h, label=label_lines(label))
-                for kind, node_id, x, y, w, h, label in result["boxes"]
-            )
-            used = bool(result["usedRepair"])
-            fixes = tuple((r.line, r.what) for r in repair(block.source).repairs) if used else ()
-            record = RenderRecord(True, None, used, result["width"], result["height"], boxes, fixes)
-        self.r.cache.put_record(block.key, record)
+            record = _record(result, block)
+        self.r.cache.put_record(block.key, record)  # the cache keeps only what lasts
         return record
 
     async def snapshot(self, key: str, record: RenderRecord) -> asyncio.Future:
         """Rasterize the block now in the page; the image is encoded in a thread and cached.
         A failed capture leaves no image (the block is reported and retried next build)."""
         scale = raster_scale(record.width, record.height)
+        loop = asyncio.get_running_loop()
         try:
             shot = await asyncio.wait_for(self.cdp.send("Page.captureScreenshot", {
                 "format": "png",
@@ -325,21 +357,35 @@ class _Worker:
                 "captureBeyondViewport": True,
                 "optimizeForSpeed": True,
             }), self.r.timeout)
-        except Exception:  # noqa: BLE001 - timeouts and a crashed page alike
+        except Exception as exc:  # noqa: BLE001 - timeouts and a crashed page alike
             await self.close()
-            done: asyncio.Future = asyncio.get_running_loop().create_future()
+            self.r.capture_failures[key] = f"its image could not be captured ({_one_line_error(str(exc)) or 'timed out'})"
+            done: asyncio.Future = loop.create_future()
             done.set_result(None)
             return done
-        png = base64.b64decode(shot["data"])
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.encoder, encode_image, png)
+        future = loop.run_in_executor(self.encoder, encode_image, base64.b64decode(shot["data"]))
 
         def store(done: asyncio.Future) -> None:
-            if not done.cancelled() and done.exception() is None:
-                self.r.cache.put_image(key, done.result())
+            if done.cancelled() or done.exception() is not None:
+                self.r.capture_failures[key] = f"its image could not be encoded ({done.exception()})"
+            else:
+                self.r.images[key] = self.r.cache.put_image(key, done.result())
 
         future.add_done_callback(store)
         return future
+
+
+def _record(result: dict, block: BlockJob) -> RenderRecord:
+    """The page's answer as a record: Mermaid's parse error, or the layout and its boxes."""
+    if "error" in result:
+        return RenderRecord.failed("parse", _one_line_error(result["error"]))
+    boxes = tuple(
+        Box(kind=kind, node_id=node_id, x=x, y=y, width=w, height=h, label=label_lines(label))
+        for kind, node_id, x, y, w, h, label in result["boxes"]
+    )
+    used = bool(result["usedRepair"])
+    fixes = tuple((r.line, r.what) for r in repair(block.source).repairs) if used else ()
+    return RenderRecord(width=result["width"], height=result["height"], boxes=boxes, repaired=used, repairs=fixes)
 
 
 async def _offline(route) -> None:  # noqa: ANN001 - playwright's Route

@@ -1,8 +1,8 @@
 """Fixtures of the diagram tests: the shared DS checkout, one render cache per session, the
 corpus built once (overlay and native), its packages, and real Anki collections importing them.
 
-The whole shared corpus renders once per session (a few minutes on 2 cores); every later build
-in the session reads the same cache, so it renders nothing.
+The shared corpus renders once per session (each page's blocks until its main diagram: about two
+minutes on 2 cores); every later build in the session reads the same cache.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def build(plan, atlas: Path | None, cache: Path, **options):
 
     _require_browser()
     return build_diagram_notes(plan=plan, path="intensive", atlas_dir=atlas, own_diagrams=[],
-                               options=DiagramOptions(cache_dir=cache, **options), progress=False)
+                               options=DiagramOptions(cache_dir=cache, **options))
 
 
 @pytest.fixture(scope="session")
@@ -96,22 +96,23 @@ def import_package(col, path: Path):
 
 @pytest.fixture(scope="session")
 def corpus_records(corpus_build, render_cache, shared_atlas):
-    """Each page's render records (page path -> one per block), read back from the cache."""
-    import re
-
+    """Each page's render records (page path -> one per block, None for a block the build did
+    not need), read back from the cache."""
     from deckbuilder.core.mermaid_source import has_literal_newlines, mermaid_blocks, unescape_literal_newlines
-    from deckbuilder.diagrams.build import _block_job
-    from deckbuilder.diagrams.cache import RenderCache
-    from deckbuilder.diagrams.renderer import find_mermaid_js, renderer_version
+    from deckbuilder.diagrams import DiagramOptions
+    from deckbuilder.diagrams.build import render_cache as open_cache
+    from deckbuilder.diagrams.cache import block_key
 
-    version = renderer_version(find_mermaid_js())
-    cache = RenderCache(render_cache / "diagrams" / re.sub(r"[^\w.-]+", "-", version))
+    cache = open_cache(DiagramOptions(cache_dir=render_cache))
     out = {}
-    for page in corpus_build.pages:
-        text = (shared_atlas / page.page).read_text(encoding="utf-8")
-        if has_literal_newlines(text):
-            text = unescape_literal_newlines(text)
-        out[page.page] = [cache.record(_block_job(b, version).key) for b in mermaid_blocks(text)]
+    try:
+        for page in corpus_build.pages:
+            text = (shared_atlas / page.page).read_text(encoding="utf-8")
+            if has_literal_newlines(text):
+                text = unescape_literal_newlines(text)
+            out[page.page] = [cache.record(block_key(b.source)) for b in mermaid_blocks(text)]
+    finally:
+        cache.close()
     return out
 
 

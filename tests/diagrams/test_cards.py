@@ -26,7 +26,7 @@ PAGE = DiagramPage(
     mtime=1_700_000_000,
 )
 RECORD = RenderRecord(
-    ok=True, error=None, repaired=False, width=1000.0, height=500.0,
+    width=1000.0, height=500.0,
     boxes=(
         Box("cluster", "Edge", 0, 0, 600, 500, ("Edge Plane",)),
         Box("node", "LB", 98, 48, 204, 104, ("HAProxy", "2M req/s")),
@@ -104,7 +104,7 @@ def test_speed_draw_note_front_facts_and_back_lists():
 def test_a_diagram_with_more_nodes_than_anki_has_cloze_numbers():
     import pytest
 
-    big = RenderRecord(True, None, False, 1000.0, 1000.0,
+    big = RenderRecord(1000.0, 1000.0,
                        tuple(Box("node", f"n{i}", i, i, 1, 1, (f"N{i}",)) for i in range(500)))
     block = RenderedBlock(index=0, line=3, record=big, image=BLOCK.image)
     with pytest.raises(ValueError, match="a diagram of 500 nodes exceeds Anki's 499 cloze numbers"):

@@ -12,17 +12,19 @@ LOOKUPS = {"HOST_RESOLVER_DNS_TASK", "HOST_RESOLVER_SYSTEM_TASK", "DNS_TRANSACTI
 
 
 def test_rendering_makes_no_dns_lookup(tmp_path: Path) -> None:
-    from deckbuilder.diagrams.cache import RenderCache, block_key
+    from deckbuilder.diagrams.cache import block_key, open_render_cache
     from deckbuilder.diagrams.renderer import BlockJob, PageJob, Renderer
 
     _require_browser()
     log = tmp_path / "netlog.json"
-    renderer = Renderer(RenderCache(tmp_path / "cache"), mermaid_js=MERMAID_JS, chromium=CHROMIUM, workers=1,
-                        extra_args=[f"--log-net-log={log}"])
+    cache = open_render_cache(tmp_path / "cache", {"test": "offline"})
+    renderer = Renderer(cache, mermaid_js=MERMAID_JS, chromium=CHROMIUM, workers=1, extra_args=[f"--log-net-log={log}"])
     source = "flowchart LR\n  a[Client] --> b[Server]\n"
-    key = block_key(source, "offline-test")
-    assert renderer.run([PageJob(page="p", blocks=(BlockJob(key, source, None),), images="main")]) == {}
-    assert renderer.cache.record(key).ok
+    key = block_key(source)
+    renderer.run([PageJob(page="p", blocks=(BlockJob(key, source, None),), selection="main")])
+    assert renderer.capture_failures == {} and set(renderer.images) == {key}
+    assert cache.record(key).ok
+    cache.close()
     data = json.loads(log.read_text())
     names = {number: name for name, number in data["constants"]["logEventTypes"].items()}
     seen = {names.get(event["type"], "") for event in data["events"]}

@@ -1,8 +1,10 @@
 """The real renderer on a small synthetic checkout: node ids from the DOM, repairs, Mermaid's
-messages, the cache (a rebuild renders only changed blocks), timeouts, stable identities."""
+messages, rendering until the main diagram, the cache (a rebuild renders only changed blocks),
+timeouts, stable identities, a silent library."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,10 +77,41 @@ def test_boxes_are_keyed_by_mermaid_node_ids_and_labels_are_cleaned(small):
     assert notes[0].deck == "Atlas Distributed Systems::Companies::Acme"
 
 
-def test_repairs_failures_and_the_per_page_report(small):
+def test_main_renders_each_page_until_its_main_diagram_and_reports_only_the_blocks_used(small):
     _, _, result = small
-    assert result.blocks_total == 4
-    assert result.blocks_rendered == 3
+    assert result.rendered_now == 2  # architecture.md's first block (its main one), request-flow.md's only one
+    assert (result.blocks_total, result.blocks_used, result.blocks_rendered) == (4, 2, 2)
+    assert result.failures == ()  # the broken third block of architecture.md is never needed
+    assert result.repairs == (
+        "site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11",
+    )
+    assert result.report() == "diagrams: 2 of 2 blocks rendered (100.0%; 2 more not needed), 1 after repair, 0 failed, 5 notes"
+
+
+def test_a_failed_block_before_the_main_diagram_is_reported_and_the_next_one_is_main(plan, tmp_path):
+    broken_first = ARCH.replace("# Acme Architecture\n", "# Acme Architecture\n\n```mermaid\ngraph TB\n    X{{oops] --> Y\n```\n")
+    root = checkout(tmp_path / "atlas", broken_first)
+    result = build(plan, root, tmp_path / "cache")
+    assert result.rendered_now == 3
+    [failure] = result.failures
+    assert (failure.page, failure.line) == ("site/docs/systems/acme/architecture.md", 3)
+    assert failure.message.startswith("Parse error on line 2: ")
+    speed = [n for n in result.notes if n.uid == "atlas-speed-draw:site/docs/systems/acme/architecture.md"]
+    assert speed[0].fields["Source"] == "site/docs/systems/acme/architecture.md, line 10"
+    assert {n.uid for n in result.notes if n.notetype == "occlusion"} == {
+        f"atlas-occlusion:site/docs/systems/acme/architecture.md#1:{node}" for node in ("LB", "API", "DB")}
+    assert result.report().split("\n") == [
+        "site/docs/systems/acme/architecture.md: 1 of 2 blocks rendered, 4 notes",
+        f"  line 3: {failure.message}",
+        "diagrams: 2 of 3 blocks rendered (66.7%; 2 more not needed), 1 after repair, 1 failed, 5 notes",
+    ]
+
+
+def test_blocks_all_renders_every_block_and_reports_every_failure(small, plan):
+    root, cache, _ = small
+    result = build(plan, root, cache, blocks="all")
+    assert result.rendered_now == 2  # the two blocks the main build did not need
+    assert (result.blocks_total, result.blocks_used, result.blocks_rendered) == (4, 4, 3)
     assert result.repairs == (
         "site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11",
     )
@@ -93,6 +126,7 @@ def test_repairs_failures_and_the_per_page_report(small):
         f"  line 22: {failure.message}",
         "diagrams: 3 of 4 blocks rendered (75.0%), 1 after repair, 1 failed, 5 notes",
     ]
+    assert build(plan, root, cache, blocks="all").rendered_now == 0  # the parse error is cached too
 
 
 def test_a_page_whose_only_diagram_is_a_sequence_gets_a_speed_draw_note(small):
@@ -153,11 +187,14 @@ def test_a_render_that_takes_too_long_fails_with_a_timeout_and_is_not_cached(pla
     root = checkout(tmp_path / "atlas")
     cache = tmp_path / "cache"
     slow = build(plan, root, cache, render_timeout=0.001)
-    assert {f.message for f in slow.failures} == {"rendering took longer than 0.001 s (timed out)"}
+    assert [(f.page, f.line, f.message) for f in slow.failures] == [
+        ("site/docs/systems/acme/architecture.md", 5, "rendering took longer than 0.001 s (timed out)"),
+        ("site/docs/systems/acme/request-flow.md", 3, "rendering took longer than 0.001 s (timed out)"),
+    ]  # a page stops at a timed-out block: whether it is the main diagram is unknown
     assert slow.notes == ()
     normal = build(plan, root, cache)
-    assert normal.rendered_now == 4  # nothing of the timed-out run was cached
-    assert normal.blocks_rendered == 3
+    assert normal.rendered_now == 2  # nothing of the timed-out run was cached
+    assert normal.blocks_rendered == 2 and normal.failures == ()
 
 
 def test_blocks_all_and_unit_subgraph(small, plan):
@@ -165,7 +202,8 @@ def test_blocks_all_and_unit_subgraph(small, plan):
     every = build(plan, root, cache, blocks="all", unit="subgraph")
     occlusion = sorted(n.uid for n in every.notes if n.notetype == "occlusion")
     assert occlusion == ["atlas-occlusion:site/docs/systems/acme/architecture.md#0:subgraph:Edge"]
-    assert every.rendered_now == 0  # the sequence diagrams have nothing to occlude: no new image
+    images = {m.name for n in every.notes for m in n.media}
+    assert len(images) == 2  # the sequence diagrams have nothing to occlude: no image of their own
     [edge] = [n for n in every.notes if n.notetype == "occlusion"]
     assert edge.fields["Answer"] == '<span class="io-name">Edge Plane</span>'
     assert edge.fields["Masks"] == ""  # the only subgraph: nothing else to hide
@@ -187,18 +225,40 @@ def test_a_missing_browser_or_mermaid_is_an_error_that_says_what_to_install(plan
         f"mermaid.js not found at {tmp_path / 'mermaid.min.js'} — run `npm ci` in the project folder, or fix the path")
 
 
-def test_progress_repairs_and_the_report_go_to_stderr(plan, tmp_path, capfd):
+def test_the_library_prints_nothing_progress_goes_to_the_callback_and_the_report_is_returned(plan, tmp_path, capfd):
     from deckbuilder.diagrams import DiagramOptions, build_diagram_notes
 
     root = checkout(tmp_path / "atlas")
+    (root / "site" / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    events = []
+    result = build_diagram_notes(plan=plan, path="intensive", atlas_dir=root, own_diagrams=[],
+                                 options=DiagramOptions(cache_dir=tmp_path / "cache", verbose=True, jobs=1),
+                                 progress=lambda stage, done, total: events.append((stage, done, total)))
+    assert capfd.readouterr() == ("", "")
+    assert events == [
+        ("reading diagram pages", 1, 3), ("reading diagram pages", 2, 3), ("reading diagram pages", 3, 3),
+        ("rendering diagrams", 0, 2), ("rendering diagrams", 1, 2), ("rendering diagrams", 2, 2),
+    ]
+    assert result.report().split("\n") == [
+        "repaired site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11",
+        "diagrams: 2 of 2 blocks rendered (100.0%; 2 more not needed), 1 after repair, 0 failed, 5 notes",
+    ]
+    events.clear()
     build_diagram_notes(plan=plan, path="intensive", atlas_dir=root, own_diagrams=[],
-                        options=DiagramOptions(cache_dir=tmp_path / "cache", verbose=True), progress=True)
-    out, err = capfd.readouterr()
-    assert out == ""
-    lines = err.strip().split("\n")
-    assert lines[0].startswith("rendering diagrams [")  # stderr is not a terminal here: a line per tenth
-    assert lines[-1].startswith("diagrams: 3 of 4 blocks rendered (75.0%)")
-    assert "repaired site/docs/systems/acme/architecture.md:5: block 1: quoted labels on lines 7, 8, 10, 11" in lines
+                        options=DiagramOptions(cache_dir=tmp_path / "cache"), progress=lambda *e: events.append(e))
+    assert [e for e in events if e[0] != "reading diagram pages"] == []  # nothing to render: no rendering stage
+    assert capfd.readouterr() == ("", "")
+
+
+def test_nothing_under_diagrams_prints_or_reads_the_environment():
+    import deckbuilder.diagrams
+
+    package = Path(deckbuilder.diagrams.__file__).parent
+    sources = {path.name: path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py"))}
+    assert "progress.py" not in sources and "buildcache.py" not in sources
+    for name, text in sources.items():
+        for word in (r"\bprint\(", r"\bsys\.std(err|out)\b", r"\bos\.environ\b", r"\bgetenv\(", r"\bimport click\b"):
+            assert not re.search(word, text), f"deckbuilder/diagrams/{name} matches {word}"
 
 
 def test_a_diagram_too_large_to_read_gets_no_occlusion_notes_and_a_warning(plan, tmp_path):
@@ -223,3 +283,57 @@ def test_legibility_floor(width, height, readable):
     from deckbuilder.core.occlusion import legible, raster_scale
 
     assert legible(width, height) is readable, raster_scale(width, height)
+
+
+SAMPLES = {
+    "flowchart with directives": '%%{init: {"theme": "forest", "flowchart": {"curve": "basis", "nodeSpacing": 80}}}%%\n'
+                                 "flowchart TB\n  subgraph S[Edge]\n    A[Client] --> B{Auth?}\n  end\n"
+                                 "  B -->|yes| C[(DB)]\n  classDef hot fill:#f96\n  class C hot\n",
+    "plain flowchart after it": "graph LR\n  A[Load balancer] --> B[API] --> C[Cache]\n  B --> D[(Postgres)]\n",
+    "frontmatter config": "---\nconfig:\n  theme: dark\n  flowchart:\n    curve: stepBefore\n    padding: 30\n---\n"
+                          "flowchart LR\n  A[One] --> B[Two]\n",
+    "sequence": "sequenceDiagram\n  participant C as Client\n  C->>S: GET /\n  S-->>C: 200\n",
+    "class": "classDiagram\n  class Order {\n    +id: int\n    +total()\n  }\n  Order --> Item\n",
+    "state": "stateDiagram-v2\n  [*] --> Open\n  Open --> Closed\n  Closed --> [*]\n",
+    "timeline": "timeline\n  title Outages\n  2017 : S3\n  2021 : Facebook BGP\n",
+    "er": "erDiagram\n  USER ||--o{ ORDER : places\n",
+    "pie": "pie title Cost\n  \"Compute\" : 60\n  \"Storage\" : 40\n",
+    "mindmap": "mindmap\n  root((Caching))\n    CDN\n    Redis\n",
+}
+
+
+def test_the_fast_config_copy_renders_exactly_what_mermaid_renders_as_shipped(tmp_path):
+    """The renderer replaces Mermaid's getConfig copy (a third of its time) with config_copy.js:
+    every kind of diagram, config directives and frontmatter included, renders to the same boxes
+    and the same image with and without it."""
+    from deckbuilder.diagrams.cache import block_key, open_render_cache
+    from deckbuilder.diagrams.renderer import BlockJob, PageJob, Renderer
+    from tests.diagrams.conftest import CHROMIUM, MERMAID_JS, _require_browser
+
+    _require_browser()
+    jobs = [PageJob(page=name, blocks=(BlockJob(block_key(source), source, None),), selection="all")
+            for name, source in SAMPLES.items()]
+    results = {}
+    for fast in (True, False):
+        cache = open_render_cache(tmp_path / f"cache-{fast}", {"fast": str(fast)})
+        renderer = Renderer(cache, mermaid_js=MERMAID_JS, chromium=CHROMIUM, workers=1, speed_up=fast)
+        renderer.run(jobs)
+        cache.close()
+        assert renderer.sped_up is fast
+        assert all(r.ok for r in renderer.records.values())
+        results[fast] = (renderer.records, {k: p.read_bytes() for k, p in renderer.images.items()})
+    assert len(results[True][0]) == len(SAMPLES)
+    assert results[True][0] == results[False][0]
+    assert results[True][1] == results[False][1]
+
+
+def test_the_speed_up_applies_to_the_pinned_mermaid_only():
+    from deckbuilder.diagrams.renderer import FAST_CONFIG_FOR, mermaid_version, speed_up_mermaid
+    from tests.diagrams.conftest import MERMAID_JS
+
+    bundle = MERMAID_JS.read_text(encoding="utf-8")
+    assert mermaid_version(MERMAID_JS) == FAST_CONFIG_FOR
+    fast = speed_up_mermaid(bundle)
+    assert fast is not None and fast.count("atlasCopyConfig(") == 1
+    assert len(fast) - len(bundle) == len("atlasCopyConfig(") - len("Bh({},")
+    assert speed_up_mermaid(bundle.replace('"getConfig")', '"getConfiguration")')) is None
