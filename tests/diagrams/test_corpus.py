@@ -74,6 +74,21 @@ def test_decks_and_tags_in_anki(corpus_collection):
     assert "<li>Global CDN</li>" in answer and "<b>Global Operations</b>" in answer
 
 
+def test_every_note_of_an_atlas_build_carries_its_tier_and_every_tag_round_trips(corpus_build, plan):
+    """The vocabulary's parsers read back every tag the diagram build writes (tests/test_vocabulary.py
+    does the questions), and every note sits in one of the plan's seven tiers."""
+    from deckbuilder.core import tags as vocabulary
+
+    tiers_of = {t.number: set(t.categories) for t in plan.tiers}
+    for note in corpus_build.notes:
+        atlas = [t for t in note.tags if vocabulary.is_reserved(t)]
+        parsed = [vocabulary.parse(t) for t in atlas]
+        assert all(parsed) and [f.tag(v) for f, v in parsed] == atlas, note.uid
+        [tier] = [vocabulary.tier_of(t) for t in atlas if vocabulary.tier_of(t)]
+        [category] = [v for f, v in parsed if f is vocabulary.CATEGORY]
+        assert category in tiers_of[tier], note.uid
+
+
 def _week_tag(tags) -> str:
     [week] = [t for t in tags if t.startswith("atlas::week::")]
     assert week in {f"atlas::week::{w:02d}" for w in range(7, 11)}
