@@ -16,13 +16,12 @@ aggregates to the pure maths, and both to Anki's own numbers.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Iterable, Mapping, Sequence
 
+from companion.sqlitefile import SqliteFile, guarded
 from companion.core.retention import (
     DAY,
     RECALL_WINDOWS,
@@ -95,7 +94,6 @@ CREATE TABLE IF NOT EXISTS note_diagrams (
 );
 """
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,17 +129,7 @@ class NoteAnswers:
     failed: int
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """SQLite errors of a cache method become one :class:`CacheError` naming the file and the fix."""
-
-    @functools.wraps(method)
-    def wrapper(self: ReviewCache, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as e:
-            raise cache_error(self.path, e) from e
-
-    return wrapper
+_guarded = guarded
 
 
 def cache_error(path: Path, e: sqlite3.DatabaseError) -> CacheError:
@@ -159,23 +147,16 @@ def cache_error(path: Path, e: sqlite3.DatabaseError) -> CacheError:
                       f"on the next sync")
 
 
-class ReviewCache:
+class ReviewCache(SqliteFile):
     """One deck's review cache; every method raises :class:`CacheError` when SQLite fails."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-        except sqlite3.DatabaseError as e:
-            raise cache_error(path, e) from e
-        try:
-            self._open()
-        except BaseException:
-            self._db.close()
-            raise
+        super().__init__(path)
 
-    @_guarded
-    def _open(self) -> None:
+    def error(self, e: sqlite3.DatabaseError) -> Exception:
+        return cache_error(self.path, e)
+
+    def setup(self) -> None:
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(SCHEMA)
         version = self._meta("schema")
@@ -187,25 +168,6 @@ class ReviewCache:
                                  f"delete that file, it is rebuilt from Anki on the next sync")
             raise CacheError(f"{self.path} was written by another version of atlas-anki (schema {version}): "
                              f"delete it and run again to rebuild the cache from Anki")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> ReviewCache:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

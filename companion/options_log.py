@@ -8,14 +8,13 @@ it lives in the records (never deleted), not in the rebuildable review cache.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Mapping, Sequence
 
+from companion.sqlitefile import SqliteFile, guarded
 from companion.home import deck_key
 from companion.records import records_error
 
@@ -32,7 +31,6 @@ CREATE TABLE IF NOT EXISTS options_runs (
 CREATE INDEX IF NOT EXISTS options_runs_deck ON options_runs (deck, id);
 """
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,50 +43,22 @@ class OptionsRun:
     created: Sequence[int]  # presets the run created
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    @functools.wraps(method)
-    def wrapper(self: OptionsLog, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as e:
-            raise records_error(self.path, e) from e
-
-    return wrapper
+_guarded = guarded
 
 
-class OptionsLog:
+class OptionsLog(SqliteFile):
     """The ``apply-options`` runs of one deck (rows keyed by its casefolded name)."""
 
     def __init__(self, path: Path, deck: str) -> None:
-        self.path = path
         self.deck = deck_key(deck)
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-        except sqlite3.DatabaseError as e:
-            raise records_error(path, e) from e
-        try:
-            self._open()
-        except BaseException:
-            self._db.close()
-            raise
+        super().__init__(path)
 
-    @_guarded
-    def _open(self) -> None:
+    def error(self, e: sqlite3.DatabaseError) -> Exception:
+        return records_error(self.path, e)
+
+    def setup(self) -> None:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     @_guarded
     def start(self, at: int, decks: Mapping[str, int], presets: Sequence[Mapping[str, Any]]) -> int:

@@ -8,13 +8,12 @@ Rows carry the deck's key (its name casefolded: Anki's deck names ignore case).
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Iterable, Sequence
 
+from companion.sqlitefile import SqliteFile, guarded
 from companion.core.speed_draw import Result
 from companion.errors import RecordsError
 from companion.home import deck_key
@@ -62,7 +61,6 @@ CREATE TABLE IF NOT EXISTS speed_draw_results (
 CREATE INDEX IF NOT EXISTS speed_draw_results_deck ON speed_draw_results (deck, at);
 """
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,35 +86,20 @@ def records_error(path: Path, e: sqlite3.DatabaseError) -> RecordsError:
                         f"file from a backup, or move it away to start new records")
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    @functools.wraps(method)
-    def wrapper(self: Records, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as e:
-            raise records_error(self.path, e) from e
-
-    return wrapper
+_guarded = guarded
 
 
-class Records:
+class Records(SqliteFile):
     """The records of one deck (``deck`` as typed; rows are keyed by its casefolded name)."""
 
     def __init__(self, path: Path, deck: str) -> None:
-        self.path = path
         self.deck = deck_key(deck)
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-        except sqlite3.DatabaseError as e:
-            raise records_error(path, e) from e
-        try:
-            self._open()
-        except BaseException:
-            self._db.close()
-            raise
+        super().__init__(path)
 
-    @_guarded
-    def _open(self) -> None:
+    def error(self, e: sqlite3.DatabaseError) -> Exception:
+        return records_error(self.path, e)
+
+    def setup(self) -> None:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(SCHEMA)
@@ -126,25 +109,6 @@ class Records:
         elif version != str(SCHEMA_VERSION):
             raise RecordsError(f"your records {self.path} were written by another version of atlas-anki (schema "
                                f"{version}): run that version, or update atlas-anki; the file is left as it is")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Records:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

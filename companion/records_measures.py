@@ -8,11 +8,10 @@ review cache, one table beside the speed-draw results (:mod:`companion.records`)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, TypeVar
 
+from companion.sqlitefile import SqliteFile, guarded
 from companion.core.measures import Measure, validate
 from companion.core.retention import iso_week
 from companion.errors import UsageError
@@ -36,43 +35,24 @@ CREATE TABLE IF NOT EXISTS measures (
 CREATE INDEX IF NOT EXISTS measures_deck ON measures (deck, at);
 """
 
-T = TypeVar("T")
 
 
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    @functools.wraps(method)
-    def wrapper(self: MeasureLog, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as e:
-            raise records_error(self.path, e) from e
-
-    return wrapper
+_guarded = guarded
 
 
-class MeasureLog:
+class MeasureLog(SqliteFile):
     """The manual metrics of one deck (rows keyed by its casefolded name)."""
 
     def __init__(self, path: Path, deck: str) -> None:
-        self.path = path
         self.deck = deck_key(deck)
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-        except sqlite3.DatabaseError as e:
-            raise records_error(path, e) from e
-        try:
-            self._open()
-        except BaseException:
-            self._db.close()
-            raise
+        super().__init__(path)
 
-    @_guarded
-    def _open(self) -> None:
+    def error(self, e: sqlite3.DatabaseError) -> Exception:
+        return records_error(self.path, e)
+
+    def setup(self) -> None:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
 
     @_guarded
     def add(self, m: Measure) -> None:

@@ -22,7 +22,6 @@ import os
 from pathlib import Path
 from typing import Callable, Sequence
 
-from deckbuilder.core.notes import NoteSpec
 from deckbuilder.core.problems import Problem
 from deckbuilder.core.stamps import Stamps
 from deckbuilder.errors import OutputError
