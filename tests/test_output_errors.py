@@ -117,12 +117,12 @@ def test_kill_9_mid_write_leaves_nothing_the_next_build_does_not_clear(cards: Pa
     proc = subprocess.Popen([sys.executable, "-c", slow, *build_cmd(cards, str(out))[3:]], env=env,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not any(p.name.endswith(".tmp") for p in (out.iterdir() if out.is_dir() else [])):
+    while not any(p.name.endswith("-package.tmp") for p in (out.iterdir() if out.is_dir() else [])):
         assert time.monotonic() < deadline and proc.poll() is None, "the build never started writing"
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")], "killed mid-write: a temporary file remains"
+    assert [p.name for p in out.iterdir() if p.name.endswith("-package.tmp")], "killed mid-write: a temporary file remains"
     assert list(tmp.iterdir()) == [], "nothing in the system temp folder, not even a collection database"
     assert run_build(cards, str(out), env=env).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [PACKAGE, STAMPS]
