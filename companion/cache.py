@@ -129,9 +129,6 @@ class NoteAnswers:
     failed: int
 
 
-_guarded = guarded
-
-
 def cache_error(path: Path, e: sqlite3.DatabaseError) -> CacheError:
     failure = classify(e)
     if failure is Failure.FULL:
@@ -188,29 +185,29 @@ class ReviewCache(SqliteFile):
 
     # -- sync -----------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def watermark(self) -> int:
         return self._meta_int("watermark")
 
-    @_guarded
+    @guarded
     def deck_name(self) -> str | None:
         """The deck's name as Anki spelt it at the last sync."""
         return self._meta("deck")
 
-    @_guarded
+    @guarded
     def members(self) -> frozenset[int]:
         return frozenset(r[0] for r in self._db.execute("SELECT cid FROM cards WHERE member = 1"))
 
-    @_guarded
+    @guarded
     def member_notes(self) -> frozenset[int]:
         return frozenset(r[0] for r in self._db.execute(
             "SELECT DISTINCT nid FROM cards WHERE member = 1 AND nid IS NOT NULL"))
 
-    @_guarded
+    @guarded
     def mapped_cards(self) -> frozenset[int]:
         return frozenset(r[0] for r in self._db.execute("SELECT cid FROM cards WHERE nid IS NOT NULL"))
 
-    @_guarded
+    @guarded
     def apply_sync(self, batch: SyncBatch) -> int:
         """Write a sync: new rows, membership, card→note map, tags, watermark. All or nothing.
 
@@ -264,7 +261,7 @@ class ReviewCache(SqliteFile):
             added = db.execute("SELECT count(*) FROM revlog").fetchone()[0] - before
         return added
 
-    @_guarded
+    @guarded
     def summary(self) -> CacheSummary:
         reviews = self._db.execute("SELECT count(*) FROM revlog WHERE member = 1").fetchone()[0]
         cards = self._db.execute("SELECT count(*) FROM cards WHERE member = 1").fetchone()[0]
@@ -273,19 +270,19 @@ class ReviewCache(SqliteFile):
         return CacheSummary(reviews, cards, notes, self._meta_int("watermark"),
                             self._meta_int("synced_at") if synced else None)
 
-    @_guarded
+    @guarded
     def reviews(self) -> list[Review]:
         """Every cached row of the deck's cards (for tests and small decks)."""
         rows = self._db.execute("SELECT id, cid, ease, ivl, last_ivl, factor, time, type FROM revlog "
                                 "WHERE member = 1 ORDER BY id")
         return [Review(*row) for row in rows]
 
-    @_guarded
+    @guarded
     def card_notes(self) -> dict[int, int]:
         """The deck's cards (as of the last sync) and their notes."""
         return dict(self._db.execute("SELECT cid, nid FROM cards WHERE member = 1 AND nid IS NOT NULL"))
 
-    @_guarded
+    @guarded
     def review_answer_times(self, since_ms: int = 0) -> tuple[int, int]:
         """``(answers, total ms)`` of the deck's rated review answers (type 1) from ``since_ms`` on."""
         n, total = self._db.execute("SELECT count(*), coalesce(sum(time), 0) FROM revlog WHERE member = 1 "
@@ -305,7 +302,7 @@ class ReviewCache(SqliteFile):
                 db.execute("UPDATE revlog SET dayno = CASE WHEN id > -1000 THEN " + _DAYNO + " END", (phase,))
                 self._set_meta("day_phase", str(phase))
 
-    @_guarded
+    @guarded
     def day_tallies(self, clock: DayClock, tag: str | None = None) -> dict[int, Tally]:
         """Counted reviews per review day (days ago) of the deck, or of a tag subtree in it."""
         self._renumber_days(clock)
@@ -319,7 +316,7 @@ class ReviewCache(SqliteFile):
             by_day[days] = by_day.get(days, Tally()) + _tally(cell, n)
         return by_day
 
-    @_guarded
+    @guarded
     def group_tallies(self, clock: DayClock, root: str, period: Period, tag: str | None = None) -> dict[str, Tally]:
         """Counted reviews in ``period`` for each child tag of ``root`` (``atlas::phase`` → each phase)."""
         self._renumber_days(clock)
@@ -347,7 +344,7 @@ class ReviewCache(SqliteFile):
             result[groups[grp]] = result[groups[grp]] + _tally(cell, n)
         return result
 
-    @_guarded
+    @guarded
     def recall_tallies(self, clock: DayClock, period: Period, tag: str | None = None) -> dict[str, Tally]:
         """Counted reviews in ``period`` by the time since the card's previous answer (24h/7d/30d)."""
         self._renumber_days(clock)
@@ -381,7 +378,7 @@ class ReviewCache(SqliteFile):
 
     # -- the weekly report -----------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def activity(self, clock: DayClock, first: int, last: int) -> dict[int, DayActivity]:
         """Days ``first..last`` of Anki's Reviews graph (0 today, −1 yesterday; both ≤ 0), as
         :func:`companion.core.report_days.activity_by_day` counts them: the rows Anki's graph
@@ -395,14 +392,14 @@ class ReviewCache(SqliteFile):
             (clock.next_day_start, low, high))
         return {day: DayActivity(clock.date_of(-day), *counts) for day, *counts in rows}
 
-    @_guarded
+    @guarded
     def reviewed_on(self, clock: DayClock, day: int) -> bool:
         """Whether Anki's Reviews graph has anything on ``day`` (0 today, −1 yesterday …)."""
         low, high = graph_day_ids(clock.next_day_start, day, day)
         return bool(self._db.execute("SELECT EXISTS (SELECT 1 FROM revlog WHERE id >= ? AND id < ? AND member = 1 "
                                      "AND type NOT IN (4, 5))", (low, high)).fetchone()[0])
 
-    @_guarded
+    @guarded
     def tallies_between(self, clock: DayClock, period: Period) -> dict[int, Tally]:
         """Counted reviews per review day (days ago) in ``period``: :meth:`day_tallies` for a few days."""
         self._renumber_days(clock)
@@ -415,7 +412,7 @@ class ReviewCache(SqliteFile):
             by_day[today - dayno] = by_day.get(today - dayno, Tally()) + _tally(cell, n)
         return by_day
 
-    @_guarded
+    @guarded
     def first_answers(self, nids: Iterable[int]) -> dict[int, int | None]:
         """Each note's first rated answer (ms), None when none of its cards was answered."""
         self._temp_ids(nids)
@@ -423,7 +420,7 @@ class ReviewCache(SqliteFile):
             "SELECT t.id, (SELECT min(id) FROM revlog WHERE nid = t.id AND member = 1 AND ease > 0) "
             "FROM temp.report_ids t"))
 
-    @_guarded
+    @guarded
     def recent_answers(self, nids: Iterable[int], before_ms: int, recent: int = 20,
                        ) -> dict[int, tuple[int | None, int, int]]:
         """Each note's first rated answer and how many of its last ``recent`` counted answers before
@@ -436,7 +433,7 @@ class ReviewCache(SqliteFile):
             "FROM temp.report_ids t", (before_ms, recent))
         return {nid: (first, int(packed) // 1000, int(packed) % 1000) for nid, first, packed in rows}
 
-    @_guarded
+    @guarded
     def tags_below(self, roots: Sequence[str], exact: Sequence[str] = ()) -> dict[int, set[str]]:
         """The deck's notes' tags below any of ``roots`` (``atlas::category`` → its children), and
         the ``exact`` ones (``leech``): a part of :meth:`note_tags`, one row per note."""
@@ -445,7 +442,7 @@ class ReviewCache(SqliteFile):
         return {nid: set(tags.split(" ")) for nid, tags in self._db.execute(  # Anki's tags hold no spaces
             f"SELECT nid, group_concat(tag, ' ') FROM note_tags WHERE {' OR '.join(terms)} GROUP BY nid", params)}
 
-    @_guarded
+    @guarded
     def lapsed_cards(self, min_lapses: int, since_ms: int, until_ms: int) -> list[tuple[int, int | None, int, int]]:
         """``(card, note, lapses, lapses since since_ms)`` of the deck's cards with ``min_lapses``+
         lapses (review rows answered Again) before ``until_ms``, most first."""
@@ -453,13 +450,13 @@ class ReviewCache(SqliteFile):
             "SELECT cid, nid, count(*) AS n, sum(id >= ?) FROM revlog WHERE member = 1 AND type = 1 AND ease = 1 "
             "AND id < ? GROUP BY cid HAVING n >= ? ORDER BY n DESC, cid", (since_ms, until_ms, min_lapses)).fetchall()
 
-    @_guarded
+    @guarded
     def diagram_notes(self) -> dict[int, tuple[str | None, str, bool]]:
         """Note → (page, title, is its speed-draw note) for the notes mapped so far (page None: no diagram's)."""
         return {nid: (page, title, bool(speed)) for nid, page, title, speed in
                 self._db.execute("SELECT nid, diagram, title, speed_draw FROM note_diagrams")}
 
-    @_guarded
+    @guarded
     def save_diagram_notes(self, rows: Iterable[tuple[int, str | None, str, bool]]) -> None:
         with self._transaction() as db:
             db.executemany("INSERT OR REPLACE INTO note_diagrams (nid, diagram, title, speed_draw) VALUES (?, ?, ?, ?)",
@@ -473,14 +470,14 @@ class ReviewCache(SqliteFile):
 
     # -- notes ----------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def note_tags(self) -> dict[int, set[str]]:
         tags: dict[int, set[str]] = {}
         for nid, tag in self._db.execute("SELECT nid, tag FROM note_tags"):
             tags.setdefault(nid, set()).add(tag)
         return tags
 
-    @_guarded
+    @guarded
     def note_answers(self, recent: int = 20) -> dict[int, NoteAnswers]:
         """Per note of the deck: first rated answer, its last counted answers, lapses."""
         facts: dict[int, tuple[int | None, int, int, int]] = {}

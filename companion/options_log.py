@@ -9,14 +9,11 @@ it lives in the records (never deleted), not in the rebuildable review cache.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from companion.sqlitefile import SqliteFile, guarded
-from companion.home import deck_key
-from companion.records import records_error
+from companion.sqlitefile import guarded
+from companion.records import RecordsFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS options_runs (
@@ -43,24 +40,12 @@ class OptionsRun:
     created: Sequence[int]  # presets the run created
 
 
-_guarded = guarded
-
-
-class OptionsLog(SqliteFile):
+class OptionsLog(RecordsFile):
     """The ``apply-options`` runs of one deck (rows keyed by its casefolded name)."""
 
-    def __init__(self, path: Path, deck: str) -> None:
-        self.deck = deck_key(deck)
-        super().__init__(path)
+    SCHEMA = SCHEMA
 
-    def error(self, e: sqlite3.DatabaseError) -> Exception:
-        return records_error(self.path, e)
-
-    def setup(self) -> None:
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(SCHEMA)
-
-    @_guarded
+    @guarded
     def start(self, at: int, decks: Mapping[str, int], presets: Sequence[Mapping[str, Any]]) -> int:
         """Log what a run is about to change; the run is 'pending' until :meth:`set_state`."""
         with self._transaction() as db:
@@ -71,19 +56,19 @@ class OptionsLog(SqliteFile):
         assert run is not None
         return run
 
-    @_guarded
+    @guarded
     def add_created(self, run: int, preset_id: int) -> None:
         with self._transaction() as db:
             (created,) = db.execute("SELECT created FROM options_runs WHERE id = ?", (run,)).fetchone()
             db.execute("UPDATE options_runs SET created = ? WHERE id = ?",
                        (json.dumps([*json.loads(created), preset_id]), run))
 
-    @_guarded
+    @guarded
     def set_state(self, run: int, state: str) -> None:
         with self._transaction() as db:
             db.execute("UPDATE options_runs SET state = ? WHERE id = ? AND deck = ?", (state, run, self.deck))
 
-    @_guarded
+    @guarded
     def last(self) -> OptionsRun | None:
         """The deck's latest run not undone yet (applied, or pending: interrupted part-way)."""
         row = self._db.execute("SELECT id, at, state, decks, presets, created FROM options_runs "

@@ -86,11 +86,11 @@ def records_error(path: Path, e: sqlite3.DatabaseError) -> RecordsError:
                         f"file from a backup, or move it away to start new records")
 
 
-_guarded = guarded
+class RecordsFile(SqliteFile):
+    """A table group in ``records.sqlite`` for one deck (rows keyed by its casefolded name):
+    durable writes, and failures that never advise deleting the learner's records."""
 
-
-class Records(SqliteFile):
-    """The records of one deck (``deck`` as typed; rows are keyed by its casefolded name)."""
+    SCHEMA = ""
 
     def __init__(self, path: Path, deck: str) -> None:
         self.deck = deck_key(deck)
@@ -100,9 +100,18 @@ class Records(SqliteFile):
         return records_error(self.path, e)
 
     def setup(self) -> None:
-        self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(SCHEMA)
+        self._db.executescript(self.SCHEMA)
+
+
+class Records(RecordsFile):
+    """The records of one deck (``deck`` as typed; rows are keyed by its casefolded name)."""
+
+    SCHEMA = SCHEMA
+
+    def setup(self) -> None:
+        self._db.execute("PRAGMA foreign_keys = ON")
+        super().setup()
         version = self._meta("schema")
         if version is None:
             self._db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -116,7 +125,7 @@ class Records(SqliteFile):
 
     # -- retag log ------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def start_retag(self, at: int, summary: str, operations: Iterable[tuple[str, str, Sequence[int]]]) -> int:
         with self._transaction() as db:
             run = db.execute("INSERT INTO retag_runs (deck, at, summary, state) VALUES (?, ?, ?, 'pending')",
@@ -126,12 +135,12 @@ class Records(SqliteFile):
         assert run is not None
         return run
 
-    @_guarded
+    @guarded
     def set_retag_state(self, run: int, state: str) -> None:
         with self._transaction() as db:
             db.execute("UPDATE retag_runs SET state = ? WHERE id = ? AND deck = ?", (state, run, self.deck))
 
-    @_guarded
+    @guarded
     def last_retag(self) -> RetagRun | None:
         """The deck's latest run that was not undone (applied, or pending: sent but not confirmed)."""
         row = self._db.execute("SELECT id, at, summary, state FROM retag_runs WHERE deck = ? AND state != 'undone' "
@@ -144,7 +153,7 @@ class Records(SqliteFile):
 
     # -- speed-draw -----------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def save_speed_draw_plan(self, week: str, entries: Sequence[tuple[int, str, int]], at: int) -> None:
         """Replace the week's plan with ``(nid, title, minutes)`` entries in order."""
         with self._transaction() as db:
@@ -154,33 +163,33 @@ class Records(SqliteFile):
                            ((self.deck, week, nid, i, title, minutes, at)
                             for i, (nid, title, minutes) in enumerate(entries)))
 
-    @_guarded
+    @guarded
     def speed_draw_plan(self, week: str) -> list[tuple[int, str, int]]:
         return [tuple(r) for r in self._db.execute(  # type: ignore[misc]
             "SELECT nid, title, minutes FROM speed_draw_plans WHERE deck = ? AND week = ? ORDER BY position",
             (self.deck, week))]
 
-    @_guarded
+    @guarded
     def planned_minutes(self, nid: int) -> tuple[str, int] | None:
         """The latest plan that included the note: ``(week, minutes)``."""
         row = self._db.execute("SELECT week, minutes FROM speed_draw_plans WHERE deck = ? AND nid = ? "
                                "ORDER BY week DESC LIMIT 1", (self.deck, nid)).fetchone()
         return (row[0], row[1]) if row else None
 
-    @_guarded
+    @guarded
     def planned_title(self, nid: int) -> str | None:
         row = self._db.execute("SELECT title FROM speed_draw_plans WHERE deck = ? AND nid = ? "
                                "ORDER BY week DESC LIMIT 1", (self.deck, nid)).fetchone()
         return row[0] if row else None
 
-    @_guarded
+    @guarded
     def add_result(self, result: Result) -> None:
         with self._transaction() as db:
             db.execute("INSERT INTO speed_draw_results (deck, nid, at, week, accuracy, seconds, limit_seconds) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (self.deck, result.nid, result.at, result.week,
                                                         result.accuracy, result.seconds, result.limit_seconds))
 
-    @_guarded
+    @guarded
     def results(self) -> list[Result]:
         return [Result(*row) for row in self._db.execute(
             "SELECT nid, at, week, accuracy, seconds, limit_seconds FROM speed_draw_results WHERE deck = ? "

@@ -8,15 +8,12 @@ review cache, one table beside the speed-draw results (:mod:`companion.records`)
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
-from companion.sqlitefile import SqliteFile, guarded
+from companion.sqlitefile import guarded
 from companion.core.measures import Measure, validate
 from companion.core.retention import iso_week
 from companion.errors import UsageError
-from companion.home import deck_key
-from companion.records import records_error
+from companion.records import RecordsFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS measures (
@@ -37,24 +34,12 @@ CREATE INDEX IF NOT EXISTS measures_deck ON measures (deck, at);
 
 
 
-_guarded = guarded
-
-
-class MeasureLog(SqliteFile):
+class MeasureLog(RecordsFile):
     """The manual metrics of one deck (rows keyed by its casefolded name)."""
 
-    def __init__(self, path: Path, deck: str) -> None:
-        self.deck = deck_key(deck)
-        super().__init__(path)
+    SCHEMA = SCHEMA
 
-    def error(self, e: sqlite3.DatabaseError) -> Exception:
-        return records_error(self.path, e)
-
-    def setup(self) -> None:
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(SCHEMA)
-
-    @_guarded
+    @guarded
     def add(self, m: Measure) -> None:
         self._db.execute(
             "INSERT INTO measures (deck, kind, at, week, score, out_of, passed, seconds, nid, label) "
@@ -62,7 +47,7 @@ class MeasureLog(SqliteFile):
             (self.deck, m.kind, m.at, m.week, m.score, m.out_of, None if m.passed is None else int(m.passed),
              m.seconds, m.nid, m.label))
 
-    @_guarded
+    @guarded
     def all(self) -> list[Measure]:
         return [Measure(kind, at, week, score, out_of, None if passed is None else bool(passed), seconds, nid, label)
                 for kind, at, week, score, out_of, passed, seconds, nid, label in self._db.execute(

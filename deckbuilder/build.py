@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from deckbuilder.atomicfile import write_text
 from deckbuilder.core import register
 from deckbuilder.core.assemble import topic_tags
-from deckbuilder.core.audit import BankAudit, audit_problems, combine
+from deckbuilder.core.audit import BankAudit, audit_problems, bank_audit
 from deckbuilder.core.model import LEVELS, Curriculum
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.problems import Problem, as_errors, errors
@@ -129,8 +129,7 @@ def _build_into(settings: BuildSettings, out: OutputDir | None, package: Package
         stamper = Stamper(previous, settings.source_date_epoch)
     curriculum, prepared, notes, pending, problems = _load(settings, stamper, package)
     warnings += problems
-    audit = BankAudit(tuple(p.audit for p in prepared if p.audit is not None),
-                      combine("bank", [p.audit for p in prepared if p.audit is not None]))
+    audit = bank_audit([p.audit for p in prepared if p.audit is not None])
     warnings += audit_problems(curriculum.topics, audit.topics)
     entries, register_problems = load_register(settings.cards_dir)
     ids = None

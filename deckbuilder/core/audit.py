@@ -209,9 +209,9 @@ class BankAudit:
     bank: Audit
 
 
-def audit_topics(topics: Sequence[Topic]) -> BankAudit:
-    per_topic = tuple(audit_questions(t.id, t.questions) for t in topics)
-    return BankAudit(topics=per_topic, bank=combine("bank", per_topic))
+def bank_audit(per_topic: Sequence[Audit]) -> BankAudit:
+    """The bank's audit from its topics' (each computed where the topic was prepared)."""
+    return BankAudit(topics=tuple(per_topic), bank=combine("bank", per_topic))
 
 
 # --- problems ------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ update also replaces the note's tags (the learner's own included). So:
 - a note the previous build did not have keeps its source's time (a new note is added on
   import whatever its time);
 - with ``SOURCE_DATE_EPOCH`` every note has that time: reproducible bytes, but a changed note is
-  newer only if the epoch moved past its previous time — :func:`restamp` lists those that are not.
+  newer only if the epoch moved past its previous time — :class:`Stamper` lists those that are not.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 from deckbuilder.core.notes import NoteSpec
@@ -86,22 +86,3 @@ class Stamper:
         for uid in self._pending:
             self.stamps[uid] = (self.stamps[uid][0], time)
         return time
-
-
-@dataclass(frozen=True)
-class Restamped:
-    notes: list[NoteSpec]
-    stamps: Stamps
-    changed: tuple[str, ...]  # uids whose content differs from the previous build
-    not_newer: tuple[str, ...]  # changed uids that a pinned time cannot make newer (Anki skips them)
-
-
-def restamp(notes: Sequence[NoteSpec], previous: Mapping[str, tuple[str, int]], *, now: int,
-            pinned: int | None = None, digests: Mapping[str, str] | None = None) -> Restamped:
-    """All notes at once: :class:`Stamper` with the build time known up front."""
-    stamper = Stamper(previous, pinned)
-    settled, pending = stamper.stamp(notes, digests)
-    time = stamper.finish(now)
-    if time is not None:
-        settled = [replace(note, mtime=time) if note.uid in pending else note for note in settled]
-    return Restamped(settled, stamper.stamps, tuple(stamper.changed), tuple(stamper.not_newer))
