@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from deckbuilder.atomicfile import write_text
 from deckbuilder.core import register
@@ -170,11 +170,13 @@ def _build_into(settings: BuildSettings, out: OutputDir | None, package: Package
     return BuildResult(curriculum, tuple(notes), tuple(warnings), diagrams, out_path, audit, ids)
 
 
-def _add(notes: list[NoteSpec], stamper: Stamper | None, package: PackageBuilder | None, pending: set[str],
-         guids: Mapping[str, str] | None = None, digests: Mapping[str, str] | None = None) -> list[NoteSpec]:
-    """Settle the notes' times and put them in the package (when writing); the notes as settled."""
+def _add(notes: Sequence[NoteSpec], stamper: Stamper | None, package: PackageBuilder | None, pending: set[str],
+         guids: Sequence[str] | None = None, digests: Sequence[str] | None = None) -> list[NoteSpec]:
+    """Settle the notes' times and put them in the package (when writing); the notes as settled.
+
+    ``guids`` and ``digests``: each note's, in the order of ``notes``, when already computed."""
     if stamper is None or package is None:
-        return notes
+        return list(notes)
     settled, waiting = stamper.stamp(notes, digests)
     package.add(settled, guids, waiting)
     pending |= waiting
@@ -221,7 +223,7 @@ def _load(settings: BuildSettings, stamper: Stamper | None, package: PackageBuil
         progress("reading cards", len(prepared), len(paths))
         failed = failed or item.topic is None or any(p.severity == "error" for p in item.problems)
         if not failed:
-            notes += _add(list(item.notes), stamper, package, pending, dict(item.guids), dict(item.digests))
+            notes += _add(item.notes, stamper, package, pending, item.guids, item.digests)
     problems = [problem for p in prepared for problem in p.problems]
     curriculum = Curriculum(plan, tuple(p.topic for p in prepared if p.topic is not None))
     problems += validate_curriculum(curriculum, media_exists=lambda name: (settings.media_dir / name).is_file())

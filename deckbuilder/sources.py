@@ -37,8 +37,8 @@ class PreparedTopic:
     topic: Topic | None  # None when the file could not be read at all
     problems: tuple[Problem, ...]
     notes: tuple[NoteSpec, ...] = ()  # empty when the file has errors
-    digests: tuple[tuple[str, str], ...] = ()  # (uid, content digest) of each note
-    guids: tuple[tuple[str, str], ...] = ()  # (uid, GUID) of each note
+    digests: tuple[str, ...] = ()  # the content digest of each note, in the order of ``notes``
+    guids: tuple[str, ...] = ()  # the GUID of each note, in the order of ``notes``
     audit: Audit | None = None
 
 
@@ -69,7 +69,7 @@ def prepare_topic(path: Path, plan: Plan, study_path: str, epoch: int | None) ->
     notes = question_notes(Curriculum(plan, (topic,)), study_path, RENDERER)
     return PreparedTopic(
         path=path, topic=topic, problems=tuple(problems), notes=tuple(notes),
-        digests=tuple((note.uid, content_digest(note)) for note in notes),
-        guids=tuple((note.uid, note_guid(note.uid)) for note in notes),
+        digests=tuple(content_digest(note) for note in notes),
+        guids=tuple(note_guid(note.uid) for note in notes),
         audit=audit_questions(topic.id, topic.questions),
     )

@@ -16,7 +16,7 @@ import sqlite3
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import Collection, Sequence
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -79,6 +79,7 @@ class _Kind:
     sort_field: int
     cloze_fields: tuple[int, ...]  # cloze note types: the fields whose {{cN::…}} make cards
     requirements: tuple[tuple[int, str, tuple[int, ...]], ...]  # standard: (ord, any|all, field indexes)
+    field_set: frozenset[str]  # the names of ``fields``: a note of this type has exactly these
 
 
 def _kinds() -> dict[str, _Kind]:
@@ -91,6 +92,7 @@ def _kinds() -> dict[str, _Kind]:
             model=model, fields=spec.fields, sort_field=spec.sort_field,
             cloze_fields=tuple(spec.fields.index(n) for n in names if n in spec.fields),
             requirements=() if cloze else tuple((o, how, tuple(f)) for o, how, f in model._req),
+            field_set=frozenset(spec.fields),
         )
     return kinds
 
@@ -128,26 +130,31 @@ class PackageBuilder:
         self._cursor.executescript(_TABLES)
         self._cursor.executescript(APKG_COL)
         self._decks: dict[str, genanki.Deck] = {}
+        self._deck_ids: dict[tuple[str, int], int] = {}  # (deck, model id) -> deck id, once the deck holds the type
         self._media: dict[str, str] = {}
         self._next_id = 1
 
-    def add(self, notes: Sequence[NoteSpec], guids: Mapping[str, str] | None = None,
+    def add(self, notes: Sequence[NoteSpec], guids: Sequence[str] | None = None,
             pending: Collection[str] = ()) -> None:
-        """Add ``notes``; ``guids`` may carry GUIDs computed earlier (uid -> :func:`note_guid`),
-        ``pending`` the uids whose modification time is given to :meth:`write`."""
-        known = guids or {}
+        """Add ``notes``; ``guids`` may carry their GUIDs computed earlier (:func:`note_guid` of
+        each note's uid, in the order of ``notes``), ``pending`` the uids whose modification time
+        is given to :meth:`write`."""
+        if guids is None:
+            guids = [note_guid(spec.uid) for spec in notes]
+        elif len(guids) != len(notes):
+            raise ValueError(f"{len(guids)} GUIDs for {len(notes)} notes")
         note_rows: list[tuple] = []
         card_rows: list[tuple] = []
         next_id = self._next_id
-        for spec in notes:
+        for spec, guid in zip(notes, guids):
             kind = self._check(spec)
             fields = [spec.fields[f] for f in kind.fields]
             mtime = _PENDING if spec.uid in pending else spec.mtime
             nid = next_id
             next_id += 1
-            note_rows.append((nid, known.get(spec.uid) or note_guid(spec.uid), kind.model.model_id, mtime, -1,
+            note_rows.append((nid, guid, kind.model.model_id, mtime, -1,
                               " " + " ".join(spec.tags) + " ", "\x1f".join(fields), fields[kind.sort_field], 0, 0, ""))
-            did = self._deck(spec, kind)
+            did = self._deck(spec.deck, kind)
             for ord_ in _card_ords(kind, fields):
                 card_rows.append((next_id, nid, did, ord_, mtime, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
                 next_id += 1
@@ -159,7 +166,7 @@ class PackageBuilder:
         kind = self._kinds.get(spec.notetype)
         if kind is None:
             raise OutputError(f'note "{spec.uid}": unknown note type "{spec.notetype}"')
-        if len(spec.fields) != len(kind.fields) or any(name not in spec.fields for name in kind.fields):
+        if spec.fields.keys() != kind.field_set:
             missing = [name for name in kind.fields if name not in spec.fields]
             if missing:
                 raise OutputError(f'note "{spec.uid}": field \'{missing[0]}\' of note type "{spec.notetype}" is missing')
@@ -171,12 +178,16 @@ class PackageBuilder:
                 raise OutputError(f'media name "{item.name}" is used for two files: {known} and {item.path}')
         return kind
 
-    def _deck(self, spec: NoteSpec, kind: _Kind) -> int:
-        deck = self._decks.get(spec.deck)
-        if deck is None:
-            deck = self._decks[spec.deck] = genanki.Deck(deck_id(spec.deck), spec.deck)
-        deck.add_model(kind.model)
-        return deck.deck_id
+    def _deck(self, name: str, kind: _Kind) -> int:
+        """The id of deck ``name``, which then holds the note type of ``kind``."""
+        did = self._deck_ids.get((name, kind.model.model_id))
+        if did is None:
+            deck = self._decks.get(name)
+            if deck is None:
+                deck = self._decks[name] = genanki.Deck(deck_id(name), name)
+            deck.add_model(kind.model)
+            did = self._deck_ids[(name, kind.model.model_id)] = deck.deck_id
+        return did
 
     def write(self, path: Path, build_time: int, pending_time: int | None = None) -> None:
         """Write the package to ``path`` (in place: the caller makes it atomic) and close."""
@@ -227,7 +238,7 @@ def write_package(notes: Sequence[NoteSpec], out_path: Path, build_time: int) ->
 
 
 def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int,
-                       guids: Mapping[str, str] | None = None) -> None:
+                       guids: Sequence[str] | None = None) -> None:
     """Write ``notes`` as an ``.apkg`` to ``path`` (in place: the caller makes it atomic).
 
     The collection is built in memory, so a killed build leaves no temporary database behind.

@@ -47,14 +47,19 @@ class Stamper:
         self.not_newer: list[str] = []
         self._pending: list[str] = []
 
-    def stamp(self, notes: Sequence[NoteSpec], digests: Mapping[str, str] | None = None
+    def stamp(self, notes: Sequence[NoteSpec], digests: Sequence[str] | None = None
               ) -> tuple[list[NoteSpec], set[str]]:
-        """The notes with their settled times, and the uids still pending (changed notes)."""
+        """The notes with their settled times, and the uids still pending (changed notes).
+
+        ``digests``: the notes' :func:`content_digest`, in the same order, when already computed.
+        """
+        if digests is None:
+            digests = [content_digest(note) for note in notes]
+        elif len(digests) != len(notes):
+            raise ValueError(f"{len(digests)} digests for {len(notes)} notes")
         out: list[NoteSpec] = []
         pending: set[str] = set()
-        known = digests or {}
-        for note in notes:
-            digest = known.get(note.uid) or content_digest(note)
+        for note, digest in zip(notes, digests):
             before = self.previous.get(note.uid)
             is_changed = before is not None and before[0] != digest
             if is_changed:
