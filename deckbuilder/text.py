@@ -16,8 +16,16 @@ from cmarkgfm.cmark import Options
 _LT = "\ue000"  # private use: never meaningful in card text
 _OPTIONS = Options.CMARK_OPT_DEFAULT
 
-# Text with none of these can hold no Markdown: it renders as itself, escaped.
-_MARKUP = re.compile(r"[*_`\[\]<>&\\!\n#]|^\s|\s$|^[-+]\s|^\d+[.)]")
+# Text can hold Markdown only if it has one of these characters, starts like an indented or
+# list block, or ends in a space; any other text renders as itself, escaped (the fast path:
+# most card text is plain). Two patterns, not one with ^/$ alternatives: a character class is
+# found by a quick scan, where anchors in an alternation are retried at every position.
+_MARKUP_CHAR = re.compile(r"[*_`\[\]<>&\\!\n#]")
+_BLOCK_START = re.compile(r"\s|[-+]\s|\d+[.)]")
+
+
+def _is_plain(text: str) -> bool:
+    return not (_MARKUP_CHAR.search(text) or _BLOCK_START.match(text) or text[-1].isspace())
 
 
 def _render(text: str) -> str:
@@ -29,7 +37,7 @@ def to_html(text: str) -> str:
     """Markdown to HTML. A single paragraph is returned without its <p> wrapper."""
     if not text:
         return ""
-    if not _MARKUP.search(text):
+    if _is_plain(text):
         return text.replace('"', "&quot;")
     html = _render(text)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
