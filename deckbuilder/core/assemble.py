@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from deckbuilder.core.audit import LETTERS, display_order, displayed_correct
-from deckbuilder.core.model import Cloze, Curriculum, MultipleChoice, Prompted, Question, Topic
+from deckbuilder.core.model import LEVELS, Cloze, Curriculum, MultipleChoice, Prompted, Question, Topic
 from deckbuilder.core.notes import NoteSpec, deck_name
 from deckbuilder.core.tags import CARD, KR, LEVEL, TOPIC, ordered, placement_tags
 
 Render = Callable[[str], str]
+
+# The level and card-kind tags of question notes, spelled once (not once per note).
+_LEVEL_TAGS = {level: LEVEL.tag(level) for level in LEVELS}
+_CARD_TAGS = {kind: CARD.tag(kind) for kind in ("mcq", "cloze", "qa")}
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,12 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
     }
     if isinstance(q, MultipleChoice):
         kind = "mcq"
+        options = [text.inline(option) for option in q.options]  # rendered once for both sides
         fields = {
             **common,
             "Stem": text.block(q.stem),
-            "Options": options_html(q, text.inline, reveal=False),
-            "OptionsRevealed": options_html(q, text.inline, reveal=True),
+            "Options": options_html(q, options, reveal=False),
+            "OptionsRevealed": options_html(q, options, reveal=True),
             "Correct": ", ".join(LETTERS[i] for i in displayed_correct(q)),
         }
     elif isinstance(q, Cloze):
@@ -73,15 +78,17 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
             "Answer": text.block(q.answer),
             "KeyPoints": key_points_html(q, text.inline),
         }
-    tags = ordered(base_tags + (LEVEL.tag(q.level), CARD.tag(kind)) + q.tags)
+    tags = ordered(base_tags + (_LEVEL_TAGS[q.level], _CARD_TAGS[kind]) + q.tags)
     return NoteSpec(notetype=kind, uid=q.id, deck=deck, fields=fields, tags=tags, mtime=topic.mtime)
 
 
-def options_html(q: MultipleChoice, inline: Render, *, reveal: bool) -> str:
-    """The options as shown: in the question's own shuffle (``display_order``), lettered A, B, …"""
+def options_html(q: MultipleChoice, rendered: Sequence[str], *, reveal: bool) -> str:
+    """The options as shown: in the question's own shuffle (``display_order``), lettered A, B, …
+
+    ``rendered``: the HTML of each option, in source order."""
     items = []
     for position, index in enumerate(display_order(q.id, len(q.options))):
-        option = q.options[index]
+        option = rendered[index]
         letter = LETTERS[position]
         css = ""
         mark = ""
@@ -89,7 +96,7 @@ def options_html(q: MultipleChoice, inline: Render, *, reveal: bool) -> str:
             correct = index in q.correct
             css = ' class="correct"' if correct else ' class="wrong"'
             mark = '<span class="mark">✓</span>' if correct else ""
-        items.append(f'<li{css}><span class="letter">{letter}</span><span>{inline(option)}</span>{mark}</li>')
+        items.append(f'<li{css}><span class="letter">{letter}</span><span>{option}</span>{mark}</li>')
     return '<ol class="atlas-options">' + "".join(items) + "</ol>"
 
 

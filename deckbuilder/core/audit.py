@@ -34,6 +34,7 @@ _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKS = re.compile(r"(\*\*|__|`|~~|(?<!\w)[*_]|[*_](?!\w))")
 _FORMULA = re.compile(r"[=<>≤≥≈≠×÷^√∑∏→←⌈⌉⌊⌋]")
+_MARKUP = re.compile(r"[\[*_`~]")  # text without these has no link and no mark for plain() to drop
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,6 +57,8 @@ def displayed_correct(q: MultipleChoice) -> tuple[int, ...]:
 
 def plain(text: str) -> str:
     """Markdown to plain text, roughly: link texts kept, emphasis and code marks dropped."""
+    if not _MARKUP.search(text):
+        return text
     return _MARKS.sub("", _LINK.sub(r"\1", text))
 
 
