@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -54,61 +54,75 @@ _SCALAR, _ALIAS = yaml.events.ScalarEvent, yaml.events.AliasEvent
 _MAP_START, _SEQ_START = yaml.events.MappingStartEvent, yaml.events.SequenceStartEvent
 _MAP_END, _SEQ_END = yaml.events.MappingEndEvent, yaml.events.SequenceEndEvent
 _DOC_END, _STREAM_END = yaml.events.DocumentEndEvent, yaml.events.StreamEndEvent
-_NO_KEY = object()  # a mapping waiting for a key, not a value
 
 
 def _build(text: str) -> Any:
     """The first document of ``text`` as LineMap / LineList / str (None when empty)."""
     get_event = _Parser(text).get_event
-    frames: list[list[Any]] = []  # open containers: [container, pending key or _NO_KEY (mappings)]
     root: Any = None
     while True:
         event = get_event()
         kind = type(event)
-        if kind is _SCALAR:
-            value: Any = event.value
-            line = event.start_mark.line + 1
-        elif kind is _MAP_START or kind is _SEQ_START:
-            line = event.start_mark.line + 1
-            if kind is _MAP_START:
-                container: Any = LineMap()
-                container.key_lines = {}
-                container.duplicate_keys = []
-                frames.append([container, _NO_KEY])
-            else:
-                container = LineList()
-                container.item_lines = []
-                frames.append([container, None])
-            container.line = line
-            continue
-        elif kind is _MAP_END or kind is _SEQ_END:
-            value = frames.pop()[0]
-            line = value.line
-        elif kind is _ALIAS:
-            raise YamlSyntaxError(event.start_mark.line + 1, "a YAML alias (*name): aliases are not allowed in sources",
-                                  "write the text out in full")
-        elif kind is _DOC_END or kind is _STREAM_END:
+        if kind is _DOC_END or kind is _STREAM_END:
             return root
-        else:  # stream and document start
-            continue
-        if not frames:
-            root = value
-            continue
-        frame = frames[-1]
-        parent = frame[0]
-        if type(parent) is LineList:
-            parent.append(value)
-            parent.item_lines.append(line)
-        elif frame[1] is _NO_KEY:
-            if type(value) is not str:
-                raise YamlSyntaxError(line, "a key that is a list or mapping", "write the key as plain text")
-            if value in parent:
-                parent.duplicate_keys.append((value, line))
-            parent.key_lines[value] = line
-            frame[1] = value
-        else:
-            parent[frame[1]] = value
-            frame[1] = _NO_KEY
+        if kind is _SCALAR or kind is _MAP_START or kind is _SEQ_START or kind is _ALIAS:
+            root = _node(get_event, event)
+        # else: stream and document start
+
+
+# Each container is read by its own loop, one event after the other (recursive descent): a
+# mapping reads a key, then its value; a list reads items until its end. Scalars, the most
+# common event by far, are taken in place.
+
+
+def _node(get_event: Callable[[], Any], event: Any) -> Any:
+    kind = type(event)
+    if kind is _SCALAR:
+        return event.value
+    if kind is _MAP_START:
+        return _mapping(get_event, event.start_mark.line + 1)
+    if kind is _SEQ_START:
+        return _sequence(get_event, event.start_mark.line + 1)
+    if kind is _ALIAS:
+        raise YamlSyntaxError(event.start_mark.line + 1, "a YAML alias (*name): aliases are not allowed in sources",
+                              "write the text out in full")
+    raise YamlSyntaxError(event.start_mark.line + 1, f"unexpected {kind.__name__}")  # pragma: no cover - libyaml's order
+
+
+def _mapping(get_event: Callable[[], Any], line: int) -> LineMap:
+    node = LineMap()
+    node.line = line
+    key_lines: dict[str, int] = {}
+    node.key_lines = key_lines
+    node.duplicate_keys = []
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is _MAP_END:
+            return node
+        key_line = event.start_mark.line + 1
+        key = event.value if kind is _SCALAR else _node(get_event, event)
+        if type(key) is not str:
+            raise YamlSyntaxError(key_line, "a key that is a list or mapping", "write the key as plain text")
+        if key in node:
+            node.duplicate_keys.append((key, key_line))
+        key_lines[key] = key_line
+        event = get_event()
+        node[key] = event.value if type(event) is _SCALAR else _node(get_event, event)
+
+
+def _sequence(get_event: Callable[[], Any], line: int) -> LineList:
+    node = LineList()
+    node.line = line
+    item_lines: list[int] = []
+    node.item_lines = item_lines
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is _SEQ_END:
+            return node
+        item_lines.append(event.start_mark.line + 1)
+        node.append(event.value if kind is _SCALAR else _node(get_event, event))
 
 
 class YamlSyntaxError(Exception):
