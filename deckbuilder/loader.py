@@ -439,13 +439,14 @@ def _only_text(c: _Collector, node: LineMap, item: str) -> None:
     (Scalars are always text: the YAML loader does no implicit typing.) Refused values are
     dropped from ``node`` so that later checks see them as missing, not as garbage.
     """
-    for key in TEXT_KEYS:
-        value = node.get(key)
-        if isinstance(value, (list, dict)):
-            c.add(node.line_of(key), item, f"`{key}` is {_kind(value)}, not text",
-                  f'quote it: {key}: "…" (brackets, braces and ": " have a meaning in YAML)')
-            node[key] = ""
-            c.refused.add((id(node), key))
+    containers = {key for key, value in node.items() if isinstance(value, (list, dict))}
+    if not containers.isdisjoint(TEXT_KEYS):  # rare: most lists stand where lists belong (options, tags)
+        for key in TEXT_KEYS:
+            if key in containers:
+                c.add(node.line_of(key), item, f"`{key}` is {_kind(node[key])}, not text",
+                      f'quote it: {key}: "…" (brackets, braces and ": " have a meaning in YAML)')
+                node[key] = ""
+                c.refused.add((id(node), key))
 
     correct = node.get("correct")
     if isinstance(correct, dict) or (isinstance(correct, list) and any(isinstance(e, (list, dict)) for e in correct)):
@@ -463,7 +464,7 @@ def _require(c: _Collector, node: LineMap, keys: tuple[str, ...], item: str) -> 
     ok = True
     for key in keys:
         value = node.get(key)
-        if (id(node), key) in c.refused:
+        if c.refused and (id(node), key) in c.refused:
             ok = False
             continue
         if value is None or (isinstance(value, str) and not value.strip()) or value == []:
