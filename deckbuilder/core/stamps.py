@@ -27,7 +27,8 @@ Stamps = dict[str, tuple[str, int]]  # uid -> (content digest, mtime)
 
 def content_digest(note: NoteSpec) -> str:
     """A digest of everything Anki stores for the note (type, deck, fields, tags, media)."""
-    parts = [note.notetype, note.deck, *(f"{k}\x1e{v}" for k, v in sorted(note.fields.items())),
+    fields = note.fields
+    parts = [note.notetype, note.deck, *[name + "\x1e" + fields[name] for name in sorted(fields)],
              "\x1d".join(sorted(note.tags)), "\x1d".join(sorted(m.name for m in note.media))]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
