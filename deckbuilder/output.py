@@ -113,8 +113,8 @@ class OutputDir:
 
 
 def stamps_json(stamps: Stamps) -> str:
-    body = json.dumps({"version": 1, "notes": {uid: list(v) for uid, v in sorted(stamps.items())}},
-                      separators=(",", ":"), ensure_ascii=False)
+    # each (digest, time) tuple is written as a JSON list
+    body = json.dumps({"version": 1, "notes": dict(sorted(stamps.items()))}, separators=(",", ":"), ensure_ascii=False)
     return body + "\n"
 
 
