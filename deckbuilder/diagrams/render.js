@@ -23,22 +23,55 @@
     return host.querySelector("svg");
   }
 
-  window.atlasRender = async (id, source, repaired) => {
-    let svg;
-    let usedRepair = false;
+  // The block as Mermaid draws it: ``source``, or ``repaired`` when the source does not parse.
+  // A failure carries its message and whether it was a TypeError (see atlasRender).
+  function failed(error, prefix) {
+    return { error: prefix + String((error && error.message) || error), typeError: error instanceof TypeError };
+  }
+
+  async function draw(id, source, repaired) {
     try {
-      svg = await renderInto(id, source);
+      return { svg: await renderInto(id, source), usedRepair: false };
     } catch (first) {
       document.getElementById("d" + id)?.remove();
-      if (!repaired) return { error: String((first && first.message) || first) };
+      if (!repaired) return failed(first, "");
       try {
-        svg = await renderInto(id, repaired);
-        usedRepair = true;
+        return { svg: await renderInto(id, repaired), usedRepair: true };
       } catch (second) {
         document.getElementById("d" + id)?.remove();
-        return { error: "after repair: " + String((second && second.message) || second) };
+        return failed(second, "after repair: ");
       }
     }
+  }
+
+  // Diagram types whose code writes to its configuration copy: they get fresh copies (see
+  // speedups.js). A write to a shared copy throws a TypeError; the block is then drawn again with
+  // fresh copies, and its type is remembered when that works.
+  const writesConfig = new Set();
+
+  function typeOf(text) {
+    try {
+      return mermaid.detectType(text);
+    } catch {
+      return "";
+    }
+  }
+
+  window.atlasRender = async (id, source, repaired) => {
+    const type = typeOf(source);
+    globalThis.atlasReuseConfig = !writesConfig.has(type);
+    let drawn = await draw(id, source, repaired);
+    if (drawn.error && drawn.typeError && globalThis.atlasReuseConfig) {
+      globalThis.atlasReuseConfig = false;
+      const again = await draw(id, source, repaired);
+      if (!again.error) {
+        writesConfig.add(type);
+        drawn = again;
+      }
+    }
+    globalThis.atlasReuseConfig = true;
+    if (drawn.error) return { error: drawn.error };
+    const { svg, usedRepair } = drawn;
     const frame = svg.getBoundingClientRect();
     const prefix = id + "-";
     const boxes = [];

@@ -73,13 +73,23 @@ PAGE_HTML = (
     "</style></head><body><div id='host'></div></body></html>"
 )
 RENDER_JS = Path(__file__).with_name("render.js")
-CONFIG_COPY_JS = Path(__file__).with_name("config_copy.js")
+SPEEDUPS_JS = Path(__file__).with_name("speedups.js")
 
 FAST_CONFIG_FOR = "12.3.0"  # the Mermaid build speed_up_mermaid was written for (package.json pins it)
 # mermaid.min.js: ``<name>=<helper>(()=><merge>({},<current>),"getConfig")``, where <merge> is the
 # bundle's assignWithDepth (named ``…,"assignWithDepth"),<merge>=<fn>``).
 _GET_CONFIG = re.compile(r'(?P<head>[\w$]+=[\w$]+\(\(\)=>)(?P<merge>[\w$]+)\(\{\},(?P<current>[\w$]+)\)(?P<tail>,"getConfig"\))')
 _MERGE_NAME = re.compile(r',"assignWithDepth"\),(?P<merge>[\w$]+)=[\w$]+[;,}]')
+# ``<name>=<helper>((<text>,<config>)=>…DOMPurify…FORBID_TAGS:["style"]…,"sanitizeText")``: the
+# function is wrapped where it is named.
+# ``fromText(t,a={}){let s=…,l=<getConfig>(),``: Diagram.fromText, whose copy goes to the diagram's init().
+_FROM_TEXT = re.compile(r'fromText\([\w$]+,[\w$]+=\{\}\)\{let [^;]{0,120}?,[\w$]+=(?P<get>[\w$]+)\(\),')
+# ``<name>=<helper>(r=>(<update>(<current>,[r]),<getConfig>()),"setConfig")``
+_SET_CONFIG = re.compile(r'[\w$]+=[\w$]+\((?P<arg>[\w$]+)=>\([\w$]+\([\w$]+,\[(?P<arg2>(?P=arg))\]\),'
+                         r'(?P<get>[\w$]+)\(\)\),"setConfig"\)')
+_SANITIZE_END = ',"sanitizeText")'
+_SANITIZE_BODY = 'FORBID_TAGS:["style"]'
+_SANITIZE_HEAD = re.compile(r'[\w$]+=[\w$]+\((?=\([\w$]+,[\w$]+\)=>)')
 
 
 @dataclass(frozen=True)
@@ -144,15 +154,50 @@ def default_jobs() -> int:
 
 
 def speed_up_mermaid(bundle: str) -> str | None:
-    """mermaid.min.js with getConfig's copy done by ``atlasCopyConfig`` (config_copy.js: the same
-    copy, built directly); None when the bundle is not the one this was written for."""
+    """mermaid.min.js with getConfig's copy made once per configuration (``atlasConfig``) and
+    sanitizeText's answers remembered (``atlasSanitizeOnce``), both in speedups.js and both
+    giving what Mermaid's own give; None when the bundle is not the one this was written for."""
     merge = _MERGE_NAME.findall(bundle)
     calls = list(_GET_CONFIG.finditer(bundle))
     if len(merge) != 1 or len(calls) != 1 or calls[0].group("merge") != merge[0]:
         return None
     call = calls[0]
-    return (bundle[:call.start()] + call.group("head") + f"atlasCopyConfig({call.group('current')})"
-            + call.group("tail") + bundle[call.end():])
+    get_config = call.group("head").split("=", 1)[0]
+    bundle = (bundle[:call.start()] + call.group("head") + f"atlasConfig({call.group('current')})"
+              + call.group("tail") + bundle[call.end():])
+    # Diagram.fromText hands its copy to the diagram's init(), which writes to it: a fresh one.
+    starts = [m for m in _FROM_TEXT.finditer(bundle) if m.group("get") == get_config]
+    if len(starts) != 1:
+        return None
+    call = starts[0]
+    bundle = bundle[:call.start("get")] + f"atlasFreshConfig({get_config}())" + bundle[call.end("get") + 2:]
+    # setConfig(conf) sanitizes ``conf`` in place (it deletes the keys a diagram may not set), and
+    # Mermaid passes it getConfig()'s copy: a shared copy is given a fresh one to delete from.
+    setters = list(_SET_CONFIG.finditer(bundle))
+    if len(setters) != 1 or setters[0].group("get") != get_config:
+        return None
+    call = setters[0]
+    bundle = bundle[:call.start("arg2")] + f"atlasUnshared({call.group('arg')})" + bundle[call.end("arg2"):]
+    # Mermaid's own sanitizeText (the others in the bundle call it) is the one that runs DOMPurify.
+    found = []
+    for end in (m.start() for m in re.finditer(re.escape(_SANITIZE_END), bundle)):
+        heads = list(_SANITIZE_HEAD.finditer(bundle, max(0, end - 400), end))
+        if heads and _SANITIZE_BODY in bundle[heads[-1].end():end] and _balanced(bundle[heads[-1].end():end]):
+            found.append((heads[-1].end(), end))
+    if len(found) != 1:
+        return None
+    start, end = found[0]
+    return bundle[:start] + "atlasSanitizeOnce(" + bundle[start:end] + ")" + bundle[end:]
+
+
+def _balanced(code: str) -> bool:
+    """Whether brackets pair up in a stretch of minified code (no strings with brackets in it)."""
+    depth = 0
+    for char in code:
+        depth += (char in "([{") - (char in ")]}")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def encode_image(png: bytes) -> bytes:
@@ -265,7 +310,7 @@ class _Worker:
         await self.context.route("**/*", _offline)
         self.page = await self.context.new_page()
         await self.page.set_content(PAGE_HTML)
-        await self.page.add_script_tag(path=str(CONFIG_COPY_JS))
+        await self.page.add_script_tag(path=str(SPEEDUPS_JS))
         await self.page.add_script_tag(content=self.r.bundle())
         await self.page.add_script_tag(path=str(RENDER_JS))
         await self.page.evaluate("(config) => mermaid.initialize(config)", MERMAID_CONFIG)

@@ -303,9 +303,10 @@ SAMPLES = {
 
 
 def test_the_fast_config_copy_renders_exactly_what_mermaid_renders_as_shipped(tmp_path):
-    """The renderer replaces Mermaid's getConfig copy (a third of its time) with config_copy.js:
-    every kind of diagram, config directives and frontmatter included, renders to the same boxes
-    and the same image with and without it."""
+    """The renderer shares Mermaid's getConfig copies and remembers sanitizeText's answers
+    (speedups.js): every kind of diagram, config directives and frontmatter included, renders to
+    the same boxes and the same image with and without it — the sequence diagram and the
+    mindmap write to their copies, and are drawn again with fresh ones."""
     from deckbuilder.diagrams.cache import block_key, open_render_cache
     from deckbuilder.diagrams.renderer import BlockJob, PageJob, Renderer
     from tests.diagrams.conftest import CHROMIUM, MERMAID_JS, _require_browser
@@ -334,6 +335,11 @@ def test_the_speed_up_applies_to_the_pinned_mermaid_only():
     bundle = MERMAID_JS.read_text(encoding="utf-8")
     assert mermaid_version(MERMAID_JS) == FAST_CONFIG_FOR
     fast = speed_up_mermaid(bundle)
-    assert fast is not None and fast.count("atlasCopyConfig(") == 1
-    assert len(fast) - len(bundle) == len("atlasCopyConfig(") - len("Bh({},")
-    assert speed_up_mermaid(bundle.replace('"getConfig")', '"getConfiguration")')) is None
+    assert fast is not None
+    for hook in ("atlasConfig(", "atlasFreshConfig(", "atlasUnshared(", "atlasSanitizeOnce("):
+        assert fast.count(hook) == 1, hook
+    # Only calls are added or swapped: the bundle is otherwise untouched.
+    assert len(fast) - len(bundle) == (len("atlasConfig(") - len("Bh({},") + len("atlasFreshConfig()")
+                                       + len("atlasUnshared()") + len("atlasSanitizeOnce()"))
+    for renamed in ('"getConfig")', '"setConfig")', '"sanitizeText")', "fromText("):
+        assert speed_up_mermaid(bundle.replace(renamed, renamed.upper())) is None, renamed
