@@ -137,19 +137,23 @@ def _home_slot(node_id: str) -> int:
     return int.from_bytes(digest[:4], "big") % CLOZE_SLOTS + 1
 
 
-# Images are rasterized at 2 device pixels per CSS pixel (sharp on a 2× phone screen) while
-# that stays within RASTER_PIXEL_BUDGET pixels; larger diagrams get less, never below 1× (the
-# diagram's own size), except that no side exceeds RASTER_MAX_SIDE (the largest image phones'
-# web views reliably show).
+# Images are rasterized at 2 device pixels per CSS pixel (sharp on a 2× phone screen) while that
+# stays within RASTER_PIXEL_BUDGET pixels; larger diagrams get less, never below
+# RASTER_MIN_SCALE (Mermaid's 16 px text stays 12 px or more), except that no side exceeds
+# RASTER_MAX_SIDE (the largest image phones' web views reliably show). A card shows the image at
+# most as wide as its window, so the budget (about 1,400×1,100 px) is what a phone (~1,200
+# device pixels across) or a desktop card shows sharply at full width; it is also what makes a
+# DS checkout fast to build: every megapixel costs ~0.1 s of CPU to raster and encode.
 RASTER_PREFERRED_SCALE = 2.0
-RASTER_PIXEL_BUDGET = 4_500_000
+RASTER_PIXEL_BUDGET = 1_500_000
+RASTER_MIN_SCALE = 0.75
 RASTER_MAX_SIDE = 8000
 
 
 def raster_scale(width: float, height: float) -> float:
     """Device pixels per CSS pixel for a diagram of ``width``×``height`` CSS pixels."""
     area = max(width * height, 1.0)
-    scale = min(RASTER_PREFERRED_SCALE, max(1.0, (RASTER_PIXEL_BUDGET / area) ** 0.5))
+    scale = min(RASTER_PREFERRED_SCALE, max(RASTER_MIN_SCALE, (RASTER_PIXEL_BUDGET / area) ** 0.5))
     return round(min(scale, RASTER_MAX_SIDE / max(width, height, 1.0)), 3)
 
 

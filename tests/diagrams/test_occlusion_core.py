@@ -101,8 +101,10 @@ def test_too_many_nodes_for_anki():
 
 
 @pytest.mark.parametrize("width, height, scale", [
-    (400, 300, 2.0), (1200, 800, 2.0), (1600, 900, 1.768), (2400, 1000, 1.369), (5000, 300, 1.6),
-    (2067, 2352, 1.0), (800, 9332, 0.857),
+    (400, 300, 2.0),  # small: 2 device pixels per CSS pixel
+    (1200, 800, 1.25), (1600, 900, 1.021), (2400, 1000, 0.791), (5000, 300, 1.0),  # within the budget
+    (2067, 2352, 0.75), (800, 9332, 0.75),  # the floor: 16 px text stays 12 px
+    (150, 12000, 0.667),  # no side above 8,000 px
 ])
 def test_raster_scale(width, height, scale):
     assert raster_scale(width, height) == scale
