@@ -98,6 +98,29 @@
     return { width: frame.width, height: frame.height, boxes, usedRepair };
   };
 
+  // The diagram now in #host as a PNG of (width × scale) × (height × scale) pixels, in base64:
+  // the SVG drawn as an image onto a canvas. Cheaper than a screenshot, which lays the page out
+  // again at the new scale and goes through the compositor; the same pixels but for
+  // anti-aliasing. A data: URL keeps the canvas exportable (a blob: URL would taint it).
+  window.atlasRaster = async (width, height, scale) => {
+    const svg = host.querySelector("svg").cloneNode(true);
+    svg.setAttribute("width", String(width));
+    svg.setAttribute("height", String(height));
+    svg.style.maxWidth = "none";
+    const image = new Image();
+    image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+    await image.decode();
+    const canvas = new OffscreenCanvas(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(image, 0, 0, canvas.width, canvas.height);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  };
+
   window.atlasClear = () => {
     host.innerHTML = "";
   };

@@ -3,7 +3,8 @@
 The real mermaid.js (pinned in package.json, installed by ``npm ci``) renders each block in a
 warm browser page, initialized once; the node and subgraph boxes are measured in the page, and
 blocks shown on cards are rasterized by the browser itself (labels are HTML in
-``foreignObject``) and stored as compact WebP. ``workers`` pages render in parallel, each taking
+``foreignObject``): drawn as an image on a canvas in the page, or screenshot where the page
+refuses that, and stored as compact WebP. ``workers`` pages render in parallel, each taking
 whole pages of the checkout; each render has a timeout. Results go to the render cache, which
 keeps what lasts (see ``cache.py``).
 """
@@ -396,19 +397,14 @@ class _Worker:
         scale = raster_scale(record.width, record.height)
         loop = asyncio.get_running_loop()
         try:
-            shot = await asyncio.wait_for(self.cdp.send("Page.captureScreenshot", {
-                "format": "png",
-                "clip": {"x": 0, "y": 0, "width": record.width, "height": record.height, "scale": scale},
-                "captureBeyondViewport": True,
-                "optimizeForSpeed": True,
-            }), self.r.timeout)
+            png = await asyncio.wait_for(self.raster(record, scale), self.r.timeout)
         except Exception as exc:  # noqa: BLE001 - timeouts and a crashed page alike
             await self.close()
             self.r.capture_failures[key] = f"its image could not be captured ({_one_line_error(str(exc)) or 'timed out'})"
             done: asyncio.Future = loop.create_future()
             done.set_result(None)
             return done
-        future = loop.run_in_executor(self.encoder, encode_image, base64.b64decode(shot["data"]))
+        future = loop.run_in_executor(self.encoder, encode_image, png)
 
         def store(done: asyncio.Future) -> None:
             if done.cancelled() or done.exception() is not None:
@@ -418,6 +414,23 @@ class _Worker:
 
         future.add_done_callback(store)
         return future
+
+
+    async def raster(self, record: RenderRecord, scale: float) -> bytes:
+        """The block now in the page as PNG at ``scale``: drawn on a canvas in the page
+        (render.js ``atlasRaster``), or a screenshot of it should the page refuse that (a
+        Chromium that taints the canvas, an SVG the image decoder rejects)."""
+        try:
+            return base64.b64decode(await self.page.evaluate(
+                "([w, h, s]) => atlasRaster(w, h, s)", [record.width, record.height, scale]))
+        except Exception:  # noqa: BLE001 - playwright's Error; a crashed page fails the screenshot too
+            shot = await self.cdp.send("Page.captureScreenshot", {
+                "format": "png",
+                "clip": {"x": 0, "y": 0, "width": record.width, "height": record.height, "scale": scale},
+                "captureBeyondViewport": True,
+                "optimizeForSpeed": True,
+            })
+            return base64.b64decode(shot["data"])
 
 
 def _record(result: dict, block: BlockJob) -> RenderRecord:

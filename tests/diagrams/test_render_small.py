@@ -343,3 +343,40 @@ def test_the_speed_up_applies_to_the_pinned_mermaid_only():
                                        + len("atlasUnshared()") + len("atlasSanitizeOnce()"))
     for renamed in ('"getConfig")', '"setConfig")', '"sanitizeText")', "fromText("):
         assert speed_up_mermaid(bundle.replace(renamed, renamed.upper())) is None, renamed
+
+
+def test_the_canvas_image_matches_a_screenshot_and_a_refused_canvas_falls_back_to_one(tmp_path, monkeypatch):
+    """Images are drawn on a canvas in the page (render.js ``atlasRaster``), which is cheaper
+    than a screenshot: the two agree pixel for pixel but for anti-aliasing, emoji included; and
+    where the page refuses the canvas (here: atlasRaster throws), the screenshot is taken."""
+    from PIL import Image, ImageChops
+
+    from deckbuilder.diagrams import renderer as renderer_module
+    from deckbuilder.diagrams.cache import block_key, open_render_cache
+    from deckbuilder.diagrams.renderer import BlockJob, PageJob, Renderer
+    from tests.diagrams.conftest import CHROMIUM, MERMAID_JS, _require_browser
+
+    _require_browser()
+    source = ("flowchart LR\n  subgraph E[Edge 🌍]\n    A[Client 📱] --> B{Auth?}\n  end\n"
+              "  B -->|yes| C[(Postgres<br/>primary)]\n  B -->|no| D[Reject ❌]\n  classDef hot fill:#f96\n  class C hot\n")
+    refusing = tmp_path / "render.js"
+    refusing.write_text(renderer_module.RENDER_JS.read_text(encoding="utf-8")
+                        + '\nwindow.atlasRaster = async () => { throw new Error("tainted canvas"); };\n', encoding="utf-8")
+    pixels = {}
+    for way, script in (("canvas", renderer_module.RENDER_JS), ("screenshot", refusing)):
+        monkeypatch.setattr(renderer_module, "RENDER_JS", script)
+        cache = open_render_cache(tmp_path / f"cache-{way}", {"way": way})
+        renderer = Renderer(cache, mermaid_js=MERMAID_JS, chromium=CHROMIUM, workers=1)
+        renderer.run([PageJob(page="p", blocks=(BlockJob(block_key(source), source, None),), selection="main")])
+        cache.close()
+        assert not renderer.capture_failures
+        [image] = renderer.images.values()
+        pixels[way] = Image.open(image).convert("RGB")
+    canvas, shot = pixels["canvas"], pixels["screenshot"]
+    assert abs(canvas.width - shot.width) <= 1 and abs(canvas.height - shot.height) <= 1
+    shot = shot.resize(canvas.size) if shot.size != canvas.size else shot
+    difference = ImageChops.difference(canvas, shot).convert("L")
+    far = sum(difference.histogram()[64:])
+    assert far / (canvas.width * canvas.height) < 0.03, f"{far} pixels differ by more than 64 levels"
+    # Not a blank image: the diagram's fill colours are there.
+    assert len(canvas.getcolors(1 << 16) or ()) > 8
