@@ -121,10 +121,22 @@ def test_strict_fails_a_topic_where_the_longest_option_wins(cards: Path) -> None
     result = run("--check", "--strict")
     assert result.exit_code == 1
     assert ('cards/topics/queues.yaml:2: topic "fixture-queues": "pick the longest option" scores 100% of 9 questions '
-            "(limit 35%); the correct option is the longest in: fq-rec-01 (1.90x), fq-rec-02 (1.90x), fq-rec-03 (1.90x), "
+            "(limit 35%); the correct option is the longest (or tied for it) in: fq-rec-01 (1.90x), fq-rec-02 (1.90x), fq-rec-03 (1.90x), "
             "fq-rec-04 (1.90x), fq-rec-05 (1.90x) — make distractors as long and specific as the answer, or trim the "
             "answer") in result.output.splitlines()
     assert result.output.splitlines()[0].startswith("answer-key audit"), "the figures come before the errors"
+
+
+def test_a_key_given_away_by_ties_names_its_questions(cards: Path) -> None:
+    """The correct option tied for longest with one distractor: "pick the longest" scores 50% by
+    ties alone, and the warning still names the questions (it named none when only a strictly
+    longest answer counted)."""
+    edit(cards, "options: [option one, option two, option six]", "options: [option one, option two, opt six]")
+    result = run("--check", "--strict")
+    assert result.exit_code == 1
+    [line] = [line for line in result.output.splitlines() if '"pick the longest option" scores' in line]
+    assert ('scores 50% of 9 questions (limit 35%); the correct option is the longest (or tied for it) in: '
+            "fq-rec-01 (1.18x), fq-rec-02 (1.18x)") in line, line
 
 
 def test_over_long_answer_is_a_warning_and_an_error_with_strict(cards: Path) -> None:

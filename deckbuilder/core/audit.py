@@ -167,7 +167,7 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
                 if len(q.options) == 4:
                     four += 1
                     four_positions[position] += 1
-                if figures.strictly_longest:
+                if figures.longest_score > 0:  # the correct option is the longest, or tied for it
                     revealing.append(figures)
         elif isinstance(q, Prompted):
             written += 1
@@ -178,7 +178,7 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
             for _, gap in cloze_gaps(q.text):
                 gaps += 1
                 long_gaps += word_count(gap) > GAP_WORD_LIMIT and not is_formula(gap)
-    revealing.sort(key=lambda f: (-f.ratio, f.id))
+    revealing.sort(key=lambda f: (-f.longest_score, -f.ratio, f.id))
     return Audit(
         name=name, mcq=mcq, single=single, positions=tuple(positions), four_option=four,
         four_option_positions=tuple(four_positions), longest_score=score, strictly_longest=strictly,
@@ -191,7 +191,7 @@ def audit_questions(name: str, questions: Iterable[Question]) -> Audit:
 def combine(name: str, audits: Sequence[Audit]) -> Audit:
     """The figures of several sets of questions together (the bank from its topics)."""
     mcq = sum(a.mcq for a in audits)
-    revealing = sorted((f for a in audits for f in a.worst), key=lambda f: (-f.ratio, f.id))
+    revealing = sorted((f for a in audits for f in a.worst), key=lambda f: (-f.longest_score, -f.ratio, f.id))
     return Audit(
         name=name, mcq=mcq, single=sum(a.single for a in audits),
         positions=tuple(map(sum, zip(*(a.positions for a in audits)))) if audits else (0,) * 5,
@@ -233,7 +233,7 @@ def audit_problems(topics: Sequence[Topic], audits: Sequence[Audit] | None = Non
             problems.append(Problem(
                 topic.origin.file, topic.origin.line, f'topic "{topic.id}"',
                 f'"pick the longest option" scores {audit.longest_share:.0%} of {audit.single} questions '
-                f"(limit {LONGEST_LIMIT:.0%}); the correct option is the longest in: {worst}",
+                f"(limit {LONGEST_LIMIT:.0%}); the correct option is the longest (or tied for it) in: {worst}",
                 "make distractors as long and specific as the answer, or trim the answer", "warning"))
         if audit.over_limit or audit.long_gaps:
             for q in topic.questions:
