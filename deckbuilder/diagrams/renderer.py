@@ -171,7 +171,7 @@ def speed_up_mermaid(bundle: str) -> str | None:
     if len(starts) != 1:
         return None
     call = starts[0]
-    bundle = bundle[:call.start("get")] + f"atlasFreshConfig({get_config}())" + bundle[call.end("get") + 2:]
+    bundle = bundle[:call.start("get")] + f"atlasUnshared({get_config}())" + bundle[call.end("get") + 2:]
     # setConfig(conf) sanitizes ``conf`` in place (it deletes the keys a diagram may not set), and
     # Mermaid passes it getConfig()'s copy: a shared copy is given a fresh one to delete from.
     setters = list(_SET_CONFIG.finditer(bundle))
@@ -183,7 +183,8 @@ def speed_up_mermaid(bundle: str) -> str | None:
     found = []
     for end in (m.start() for m in re.finditer(re.escape(_SANITIZE_END), bundle)):
         heads = list(_SANITIZE_HEAD.finditer(bundle, max(0, end - 400), end))
-        if heads and _SANITIZE_BODY in bundle[heads[-1].end():end] and _balanced(bundle[heads[-1].end():end]):
+        function = bundle[heads[-1].end():end] if heads else ""
+        if _SANITIZE_BODY in function and _balanced(function):
             found.append((heads[-1].end(), end))
     if len(found) != 1:
         return None

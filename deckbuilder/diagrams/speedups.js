@@ -13,8 +13,8 @@
 //    (renderer.py points both here); diagram code that writes to its copy meets the freeze
 //    (the bundle is strict) and render.js draws that block again with fresh copies, as it
 //    does every later block of that diagram type (``atlasReuseConfig``).
-//    ``atlasCopyConfig`` is the copy itself: the same keys in the same order, null-valued
-//    objects left out, arrays copied without duplicates, third-level objects copied shallowly.
+//    ``copy`` is the copy itself: the same keys in the same order, null-valued objects left
+//    out, arrays copied without duplicates, third-level objects copied shallowly.
 // 2. sanitizeText(text, config) runs DOMPurify twice (strict security level) and parses its
 //    options each time. It is a pure function of the text and three settings (DOMPurify's hooks
 //    are Mermaid's own, added once), so ``atlasSanitizeOnce`` remembers its answers (except
@@ -57,8 +57,6 @@
     return Object.freeze(value);
   }
 
-  globalThis.atlasCopyConfig = (src) => copy(src, 2);
-
   const copies = new WeakMap();
   const shared = new WeakSet();
   globalThis.atlasReuseConfig = true;
@@ -73,10 +71,8 @@
     return out;
   };
 
-  // A writable copy of a shared one (copying a copy gives the same copy).
-  globalThis.atlasFreshConfig = (shared) => copy(shared, 2);
-
-  // What setConfig may change in place: a fresh copy when it is a shared one.
+  // A copy Mermaid writes to (fromText's for init(), setConfig's argument): a fresh one when it
+  // is a shared one (copying a copy gives the same copy).
   globalThis.atlasUnshared = (conf) => (shared.has(conf) ? copy(conf, 2) : conf);
 
   const answers = new Map();
