@@ -6,21 +6,12 @@ from __future__ import annotations
 import io
 from typing import Sequence
 
+from companion.chart import pyplot, rate_points
 from companion.core.report_days import DayActivity, Window
 from companion.core.report_progress import CategoryProgress
 from companion.core.retention import Tally
-from companion.core.stats import Rate
 
 BLUE, LIGHT, GREEN, RED, GREY = "#2c6fbb", "#9bbce0", "#2e8b57", "#c0392b", "#d5dbe3"
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _png(fig) -> bytes:
@@ -31,7 +22,7 @@ def _png(fig) -> bytes:
 
 def minutes_chart(days: Sequence[DayActivity], target: int, title: str) -> bytes:
     """A bar per day (green at or above the target), the target as a dashed line."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(5.0, 0.3 * len(days) + 2.5), 3.2), dpi=100)
     try:
         values = [d.minutes for d in days]
@@ -53,20 +44,12 @@ def minutes_chart(days: Sequence[DayActivity], target: int, title: str) -> bytes
 
 def retention_chart(series: Sequence[tuple[Window, Tally]], target: float, title: str) -> bytes:
     """True retention per week with 95 % Wilson intervals; hollow points: fewer than 30 reviews."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(series) + 2.5), 3.2), dpi=100)
     try:
         labels = [f"W{w.week}" if w.aligned and w.week else w.last.strftime("%m-%d") for w, _ in series]
-        xs, ys, lows, highs, solid = [], [], [], [], []
-        for i, (_, t) in enumerate(series):
-            rate = Rate(t.passed, t.failed)
-            if rate.value is None or rate.interval is None:
-                continue
-            xs.append(i)
-            ys.append(rate.value * 100)
-            lows.append((rate.value - rate.interval[0]) * 100)
-            highs.append((rate.interval[1] - rate.value) * 100)
-            solid.append(not rate.low_count)
+        xs, ys, lows, highs, sparse = rate_points([t for _, t in series])
+        solid = [not s for s in sparse]
         ax.axhline(target * 100, color=RED, linestyle="--", linewidth=1.2, label=f"target {target:.0%}")
         ax.errorbar(xs, ys, yerr=[lows, highs], fmt="-", color=BLUE, ecolor=LIGHT, capsize=3, label="true retention")
         ax.scatter([x for x, s in zip(xs, solid) if s], [y for y, s in zip(ys, solid) if s], color=BLUE, zorder=3, s=20)
@@ -91,7 +74,7 @@ def retention_chart(series: Sequence[tuple[Window, Tally]], target: float, title
 
 def categories_chart(categories: Sequence[CategoryProgress], title: str) -> bytes:
     """Per category: its target (grey), diagrams studied (light) and mastered (dark)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 0.32 * len(categories) + 1.4), dpi=100)
     try:
         ys = list(range(len(categories)))[::-1]
