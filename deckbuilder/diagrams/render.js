@@ -101,7 +101,9 @@
   // The diagram now in #host as a PNG of (width × scale) × (height × scale) pixels, in base64:
   // the SVG drawn as an image onto a canvas. Cheaper than a screenshot, which lays the page out
   // again at the new scale and goes through the compositor; the same pixels but for
-  // anti-aliasing. A data: URL keeps the canvas exportable (a blob: URL would taint it).
+  // anti-aliasing. A data: URL keeps the canvas exportable (a blob: URL would taint it). The
+  // PNG comes from toDataURL, which encodes at once: convertToBlob waits for the page's idle
+  // time, which a page that is not painting seldom has.
   window.atlasRaster = async (width, height, scale) => {
     const svg = host.querySelector("svg").cloneNode(true);
     svg.setAttribute("width", String(width));
@@ -110,15 +112,15 @@
     const image = new Image();
     image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
     await image.decode();
-    const canvas = new OffscreenCanvas(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
     const context = canvas.getContext("2d");
     context.fillStyle = "#fff";
     context.fillRect(0, 0, canvas.width, canvas.height);
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
-    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
-    let text = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return btoa(text);
+    const url = canvas.toDataURL("image/png");
+    return url.slice(url.indexOf(",") + 1);
   };
 
   window.atlasClear = () => {
