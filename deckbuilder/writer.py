@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sqlite3
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Sequence
@@ -25,9 +24,9 @@ from genanki.apkg_schema import APKG_SCHEMA
 from deckbuilder.atomicfile import replacing
 from deckbuilder.core.notes import NoteSpec
 from deckbuilder.errors import OutputError
+from deckbuilder.zipout import Entry, write_zip
 from deckbuilder.notetypes import REGISTRY, NoteTypeSpec
 
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 STORED_SUFFIXES = {".png", ".webp", ".jpg", ".jpeg", ".gif"}
 
 
@@ -206,13 +205,13 @@ class PackageBuilder:
         finally:
             self._conn.close()
         media = sorted(self._media.items())
-        with zipfile.ZipFile(path, "w") as zf:
-            _add(zf, "collection.anki2", collection, compress=True)
-            index = {str(i): name for i, (name, _) in enumerate(media)}
-            _add(zf, "media", json.dumps(index, sort_keys=True).encode(), compress=True)
-            for i, (name, media_path) in enumerate(media):
-                _add(zf, str(i), Path(media_path).read_bytes(),
-                     compress=Path(name).suffix.lower() not in STORED_SUFFIXES)
+        index = {str(i): name for i, (name, _) in enumerate(media)}
+        entries = [Entry("collection.anki2", compress=True, data=collection),
+                   Entry("media", compress=True, data=json.dumps(index, sort_keys=True).encode())]
+        entries += [Entry(str(i), compress=Path(name).suffix.lower() not in STORED_SUFFIXES, path=media_path)
+                    for i, (name, media_path) in enumerate(media)]
+        with open(path, "wb") as out:
+            write_zip(out, entries)
 
     def close(self) -> None:
         self._conn.close()
@@ -251,9 +250,3 @@ def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int,
         raise
     builder.write(path, build_time)
 
-
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool) -> None:
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, data)

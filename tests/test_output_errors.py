@@ -110,9 +110,9 @@ def test_kill_9_mid_write_leaves_nothing_the_next_build_does_not_clear(cards: Pa
     """The writer is slowed down so the kill lands while the package is half written."""
     out, tmp = tmp_path / "out", tmp_path / "tmp"
     tmp.mkdir()
-    slow = ("import time, deckbuilder.writer as w; real = w._add\n"
-            "def add(*a, **k):\n    time.sleep(0.3)\n    return real(*a, **k)\n"
-            "w._add = add\nfrom deckbuilder.cli import main\nmain()")
+    slow = ("import time, deckbuilder.zipout as z; real = z.deflate\n"
+            "def deflate(*a, **k):\n    time.sleep(0.3)\n    return real(*a, **k)\n"
+            "z.deflate = deflate\nfrom deckbuilder.cli import main\nmain()")
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen([sys.executable, "-c", slow, *build_cmd(cards, str(out))[3:]], env=env,
                             stderr=subprocess.DEVNULL)
