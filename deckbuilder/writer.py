@@ -106,6 +106,10 @@ def _card_ords(kind: _Kind, fields: list[str]) -> list[int]:
             if (any if how == "any" else all)(fields[i] for i in required)]
 
 
+# A note row: id, guid, mid, mod, tags, flds, sfld (usn -1, csum, flags 0, no data, as genanki
+# writes them); a card row: id, nid, did, ord, mod (new, never reviewed: the rest 0, usn -1).
+_INSERT_NOTE = "INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')"
+_INSERT_CARD = "INSERT INTO cards VALUES(?,?,?,?,?,-1,0,0,0,0,0,0,0,0,0,0,0,'')"
 _PENDING = -2  # a note modification time decided when the package is written (see PackageBuilder.add)
 _TABLES = "\n".join(line for line in APKG_SCHEMA.splitlines() if not line.lstrip().upper().startswith("CREATE INDEX"))
 _INDEXES = "\n".join(line for line in APKG_SCHEMA.splitlines() if line.lstrip().upper().startswith("CREATE INDEX"))
@@ -151,15 +155,15 @@ class PackageBuilder:
             mtime = _PENDING if spec.uid in pending else spec.mtime
             nid = next_id
             next_id += 1
-            note_rows.append((nid, guid, kind.model.model_id, mtime, -1,
-                              " " + " ".join(spec.tags) + " ", "\x1f".join(fields), fields[kind.sort_field], 0, 0, ""))
+            note_rows.append((nid, guid, kind.model.model_id, mtime,
+                              " " + " ".join(spec.tags) + " ", "\x1f".join(fields), fields[kind.sort_field]))
             did = self._deck(spec.deck, kind)
             for ord_ in _card_ords(kind, fields):
-                card_rows.append((next_id, nid, did, ord_, mtime, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""))
+                card_rows.append((next_id, nid, did, ord_, mtime))
                 next_id += 1
         self._next_id = next_id
-        self._cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        self._cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+        self._cursor.executemany(_INSERT_NOTE, note_rows)
+        self._cursor.executemany(_INSERT_CARD, card_rows)
 
     def _check(self, spec: NoteSpec) -> _Kind:
         kind = self._kinds.get(spec.notetype)
