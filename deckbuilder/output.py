@@ -19,6 +19,7 @@ import errno
 import fcntl
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -98,8 +99,12 @@ class OutputDir:
         """Write the package (``write_package(path)`` fills a file) and the stamps as one unit."""
         package_tmp, stamps_tmp = self._temp("package"), self._temp("stamps")
         try:
-            write_package(package_tmp)
-            stamps_tmp.write_text(stamps_json(stamps), encoding="utf-8")
+            # The stamps are formatted meanwhile: the package is mostly SQLite and zlib, which
+            # let other threads run.
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                text = thread.submit(stamps_json, stamps)
+                write_package(package_tmp)
+                stamps_tmp.write_text(text.result(), encoding="utf-8")
             for tmp in (package_tmp, stamps_tmp):
                 os.chmod(tmp, 0o644)
             os.replace(package_tmp, self.package)
