@@ -149,12 +149,18 @@ def test_check_writes_nothing(cards: Path) -> None:
 
 
 def test_a_failed_write_leaves_no_partial_file(cards: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import deckbuilder.writer as writer
+    import deckbuilder.zipout as zipout
 
-    def explode(*args, **kwargs):
-        raise OSError("disk full")
+    real, calls = zipout.deflate, []
 
-    monkeypatch.setattr(writer, "_add", explode)
+    def explode(*args, **kwargs):  # the collection is written, then the disk is full
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zipout, "deflate", explode)
     result, out = run(cards)
     assert result.exit_code != 0
+    assert len(calls) == 2
     assert list(out.iterdir()) == []
