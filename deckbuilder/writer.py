@@ -24,8 +24,8 @@ from genanki.apkg_schema import APKG_SCHEMA
 from deckbuilder.atomicfile import replacing
 from deckbuilder.core.notes import NoteSpec
 from deckbuilder.errors import OutputError
-from deckbuilder.zipout import Entry, write_zip
 from deckbuilder.notetypes import REGISTRY, NoteTypeSpec
+from deckbuilder.zipout import Entry, write_zip
 
 STORED_SUFFIXES = {".png", ".webp", ".jpg", ".jpeg", ".gif"}
 
@@ -253,4 +253,3 @@ def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int,
         builder.close()
         raise
     builder.write(path, build_time)
-

@@ -25,8 +25,9 @@ from typing import BinaryIO, Sequence
 PIECE = 1 << 20  # bytes of input per deflated piece (fixed: the output must not depend on the machine)
 WINDOW = 1 << 15  # deflate's window: each piece may refer back this far into the one before
 LEVEL = 6  # zlib's default
-DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, zip's earliest date
-DOS_TIME = 0
+DATE = (1980, 1, 1, 0, 0, 0)  # every entry's date: zip's earliest
+DOS_DATE = ((DATE[0] - 1980) << 9) | (DATE[1] << 5) | DATE[2]
+DOS_TIME = (DATE[3] << 11) | (DATE[4] << 5) | (DATE[5] // 2)
 PLAIN_LIMIT = 0xFFFFFFFF  # sizes and offsets of a plain zip are 32-bit
 
 
@@ -38,6 +39,10 @@ class Entry:
     compress: bool  # deflate (text, the collection) or store (images, already compressed)
     data: bytes | None = None
     path: str | None = None
+
+    @property
+    def method(self) -> int:
+        return zipfile.ZIP_DEFLATED if self.compress else zipfile.ZIP_STORED
 
     def size(self) -> int:
         return len(self.data) if self.data is not None else os.path.getsize(self.path or "")
@@ -82,10 +87,9 @@ def write_zip(out: BinaryIO, entries: Sequence[Entry]) -> None:
     for entry in entries:
         name = entry.name.encode("utf-8")
         flags = 0x800 if not entry.name.isascii() else 0  # the name is UTF-8
-        method = zipfile.ZIP_DEFLATED if entry.compress else zipfile.ZIP_STORED
         data = entry.read()
         body = deflate(data) if entry.compress else data
-        common = struct.pack("<HHHHIII", flags, method, DOS_TIME, DOS_DATE, zlib.crc32(data), len(body), len(data))
+        common = struct.pack("<HHHHIII", flags, entry.method, DOS_TIME, DOS_DATE, zlib.crc32(data), len(body), len(data))
         local = struct.pack("<IH", 0x04034B50, 20) + common + struct.pack("<HH", len(name), 0) + name
         out.write(local)
         out.write(body)
@@ -100,7 +104,7 @@ def write_zip(out: BinaryIO, entries: Sequence[Entry]) -> None:
 def _write_zip64(out: BinaryIO, entries: Sequence[Entry]) -> None:
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
         for entry in entries:
-            info = zipfile.ZipInfo(entry.name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED if entry.compress else zipfile.ZIP_STORED
+            info = zipfile.ZipInfo(entry.name, date_time=DATE)
+            info.compress_type = entry.method
             info.external_attr = 0o644 << 16
             archive.writestr(info, entry.read())
