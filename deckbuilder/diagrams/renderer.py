@@ -87,13 +87,13 @@ FAST_CONFIG_FOR = "12.3.0"  # the Mermaid build speed_up_mermaid was written for
 # bundle's assignWithDepth (named ``…,"assignWithDepth"),<merge>=<fn>``).
 _GET_CONFIG = re.compile(r'(?P<head>[\w$]+=[\w$]+\(\(\)=>)(?P<merge>[\w$]+)\(\{\},(?P<current>[\w$]+)\)(?P<tail>,"getConfig"\))')
 _MERGE_NAME = re.compile(r',"assignWithDepth"\),(?P<merge>[\w$]+)=[\w$]+[;,}]')
-# ``<name>=<helper>((<text>,<config>)=>…DOMPurify…FORBID_TAGS:["style"]…,"sanitizeText")``: the
-# function is wrapped where it is named.
 # ``fromText(t,a={}){let s=…,l=<getConfig>(),``: Diagram.fromText, whose copy goes to the diagram's init().
 _FROM_TEXT = re.compile(r'fromText\([\w$]+,[\w$]+=\{\}\)\{let [^;]{0,120}?,[\w$]+=(?P<get>[\w$]+)\(\),')
 # ``<name>=<helper>(r=>(<update>(<current>,[r]),<getConfig>()),"setConfig")``
 _SET_CONFIG = re.compile(r'[\w$]+=[\w$]+\((?P<arg>[\w$]+)=>\([\w$]+\([\w$]+,\[(?P<arg2>(?P=arg))\]\),'
                          r'(?P<get>[\w$]+)\(\)\),"setConfig"\)')
+# ``<name>=<helper>((<text>,<config>)=>…DOMPurify…FORBID_TAGS:["style"]…,"sanitizeText")``: the
+# function is wrapped where it is named.
 _SANITIZE_END = ',"sanitizeText")'
 _SANITIZE_BODY = 'FORBID_TAGS:["style"]'
 _SANITIZE_HEAD = re.compile(r'[\w$]+=[\w$]+\((?=\([\w$]+,[\w$]+\)=>)')
@@ -421,7 +421,6 @@ class _Worker:
 
         future.add_done_callback(store)
         return future
-
 
     async def raster(self, record: RenderRecord, scale: float) -> bytes:
         """The block now in the page as PNG at ``scale``: drawn on a canvas in the page
