@@ -107,27 +107,30 @@ def build(settings: BuildSettings) -> BuildResult:
 
 
 def _build(settings: BuildSettings, out: OutputDir | None) -> BuildResult:
+    paths = topic_files(settings.cards_dir)
     package = None
     if out is not None:
         from deckbuilder.writer import PackageBuilder  # genanki only when writing
 
-        package = PackageBuilder()
+        package = PackageBuilder(id_time(paths, settings.source_date_epoch))
     try:
-        return _build_into(settings, out, package)
+        return _build_into(settings, paths, out, package)
     finally:
         if package is not None:
             package.close()
 
 
-def _build_into(settings: BuildSettings, out: OutputDir | None, package: PackageBuilder | None) -> BuildResult:
-    """The build; with ``package``, each topic's notes go into it as soon as they are ready."""
+def _build_into(settings: BuildSettings, paths: list[Path], out: OutputDir | None, package: PackageBuilder | None
+                ) -> BuildResult:
+    """The build of the topic files ``paths``; with ``package``, each topic's notes go into it as
+    soon as they are ready."""
     stamper = None
     warnings: list[Problem] = []
     if out is not None:
         previous, problem = out.read_stamps()
         warnings += [problem] if problem else []
         stamper = Stamper(previous, settings.source_date_epoch)
-    curriculum, prepared, notes, pending, problems = _load(settings, stamper, package)
+    curriculum, prepared, notes, pending, problems = _load(settings, paths, stamper, package)
     warnings += problems
     audit = bank_audit([p.audit for p in prepared if p.audit is not None])
     warnings += audit_problems(curriculum.topics, audit.topics)
@@ -207,12 +210,11 @@ def _not_newer_warning(uids: tuple[str, ...], epoch: int | None) -> Problem:
                    "set SOURCE_DATE_EPOCH to a later time (e.g. the commit time), or unset it", "warning")
 
 
-def _load(settings: BuildSettings, stamper: Stamper | None, package: PackageBuilder | None
+def _load(settings: BuildSettings, paths: list[Path], stamper: Stamper | None, package: PackageBuilder | None
           ) -> tuple[Curriculum, list[PreparedTopic], list[NoteSpec], set[str], list[Problem]]:
-    """The plan and every topic file, prepared (and, while the other files are still being
-    prepared, added to ``package``); raises :class:`SourceError` with every error."""
+    """The plan and the topic files ``paths``, prepared (and, while the other files are still
+    being prepared, added to ``package``); raises :class:`SourceError` with every error."""
     plan = load_plan(settings.cards_dir / PLAN_FILE)
-    paths = topic_files(settings.cards_dir)
     progress = settings.progress or (lambda stage, done, total: None)
     prepared: list[PreparedTopic] = []
     notes: list[NoteSpec] = []
@@ -240,9 +242,24 @@ def build_time(notes: list[NoteSpec], epoch: int | None) -> int:
     """
     if epoch is not None:
         return epoch
+    return max([note.mtime for note in notes] + _notetype_times())
+
+
+def id_time(paths: Sequence[Path], epoch: int | None) -> int:
+    """The time the package's note and card ids count from: SOURCE_DATE_EPOCH, or the newest of
+    the topic files and note type sources.
+
+    Known before any note is made, so each note takes its final id as it is added. The same
+    sources give the same ids; Anki moves an incoming id that its collection already holds.
+    """
+    if epoch is not None:
+        return epoch
+    return max([source_time(path) for path in paths] + _notetype_times())
+
+
+def _notetype_times() -> list[int]:
     notetype_dir = Path(__file__).resolve().parent / "notetypes"
-    times = [note.mtime for note in notes] + [int(p.stat().st_mtime) for p in notetype_dir.iterdir() if p.is_file()]
-    return max(times)
+    return [int(p.stat().st_mtime) for p in notetype_dir.iterdir() if p.is_file()]
 
 
 def own_diagrams(curriculum: Curriculum, settings: BuildSettings) -> list[OwnDiagram]:

@@ -20,6 +20,7 @@ from typing import Collection, Sequence
 import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
+from genanki.util import BASE91_TABLE
 
 from deckbuilder.atomicfile import replacing
 from deckbuilder.core.notes import NoteSpec
@@ -30,9 +31,20 @@ from deckbuilder.zipout import Entry, write_zip
 STORED_SUFFIXES = {".png", ".webp", ".jpg", ".jpeg", ".gif"}
 
 
+_BASE91 = "".join(BASE91_TABLE)
+
+
 def note_guid(uid: str) -> str:
-    """The GUID of the note with stable id ``uid`` (never from its text)."""
-    return genanki.guid_for("atlas-anki", uid)
+    """The GUID of the note with stable id ``uid`` (never from its text).
+
+    It is ``genanki.guid_for("atlas-anki", uid)``, computed without genanki's per-byte loops
+    (the build makes one per note; a test holds the two equal)."""
+    number = int.from_bytes(hashlib.sha256(f"atlas-anki__{uid}".encode("utf-8")).digest()[:8], "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, 91)
+        digits.append(_BASE91[digit])
+    return "".join(reversed(digits))
 
 
 def deck_id(name: str) -> int:
@@ -119,13 +131,15 @@ class PackageBuilder:
     """A package assembled note by note in an in-memory collection, written out at the end.
 
     Notes can be added while the rest of the build is still running (the build adds each topic
-    as its worker returns it). Note and card ids are provisional (1, 2, …) until :meth:`write`
-    shifts them to the package's time, so the same notes always give the same bytes. A note
-    added as *pending* takes its modification time at :meth:`write` (the build stamps changed
-    notes with the build time, known only then).
+    as its worker returns it). Note and card ids count up from ``id_time`` (seconds; as genanki
+    numbers them, from ``id_time * 1000``), so the same notes and ``id_time`` give the same bytes;
+    Anki moves an incoming id that its collection already holds. Without ``id_time`` the ids are
+    provisional until :meth:`write` shifts them to the package's time (a pass over every row).
+    A note added as *pending* takes its modification time at :meth:`write` (the build stamps
+    changed notes with the build time, known only then).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, id_time: int | None = None) -> None:
         self._kinds = _kinds()
         self._conn = sqlite3.connect(":memory:")
         self._cursor = self._conn.cursor()
@@ -135,7 +149,8 @@ class PackageBuilder:
         self._decks: dict[str, genanki.Deck] = {}
         self._deck_ids: dict[tuple[str, int], int] = {}  # (deck, model id) -> deck id, once the deck holds the type
         self._media: dict[str, str] = {}
-        self._next_id = 1
+        self._id_time = id_time
+        self._next_id = 1 if id_time is None else id_time * 1000
 
     def add(self, notes: Sequence[NoteSpec], guids: Sequence[str] | None = None,
             pending: Collection[str] = ()) -> None:
@@ -199,9 +214,10 @@ class PackageBuilder:
             if pending_time is not None:
                 cursor.execute("UPDATE notes SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
                 cursor.execute("UPDATE cards SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
-            base = build_time * 1000 - 1  # ids from the package time on, as genanki numbers them
-            cursor.execute("UPDATE notes SET id = id + ?", (base,))
-            cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (base, base))
+            if self._id_time is None:
+                base = build_time * 1000 - 1  # ids from the package time on, as genanki numbers them
+                cursor.execute("UPDATE notes SET id = id + ?", (base,))
+                cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (base, base))
             _write_decks(cursor, [self._decks[name] for name in sorted(self._decks)], build_time)
             cursor.executescript(_INDEXES)
             self._conn.commit()
@@ -246,7 +262,7 @@ def write_package_file(notes: Sequence[NoteSpec], path: Path, build_time: int,
 
     The collection is built in memory, so a killed build leaves no temporary database behind.
     """
-    builder = PackageBuilder()
+    builder = PackageBuilder(build_time)
     try:
         builder.add(notes, guids)
     except BaseException:
