@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Sequence
+from typing import Any, Callable, Collection, Iterable, Mapping, Sequence
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -89,8 +90,10 @@ class _Kind:
     fields: tuple[str, ...]
     sort_field: int
     cloze_fields: tuple[int, ...]  # cloze note types: the fields whose {{cN::…}} make cards
-    requirements: tuple[tuple[int, str, tuple[int, ...]], ...]  # standard: (ord, any|all, field indexes)
+    requirements: tuple[tuple[int, Callable[[Iterable[str]], bool], Callable[[Sequence[str]], tuple[str, ...]]], ...]
+    # standard note types: (ord, any or all, the fields it looks at) for each template
     field_set: frozenset[str]  # the names of ``fields``: a note of this type has exactly these
+    values: Callable[[Mapping[str, str]], tuple[str, ...]]  # a note's field values, in the order of ``fields``
 
 
 def _kinds() -> dict[str, _Kind]:
@@ -102,20 +105,28 @@ def _kinds() -> dict[str, _Kind]:
         kinds[key] = _Kind(
             model=model, fields=spec.fields, sort_field=spec.sort_field,
             cloze_fields=tuple(spec.fields.index(n) for n in names if n in spec.fields),
-            requirements=() if cloze else tuple((o, how, tuple(f)) for o, how, f in model._req),
+            requirements=() if cloze else tuple((o, any if how == "any" else all, _getter(f)) for o, how, f in model._req),
             field_set=frozenset(spec.fields),
+            values=_getter(spec.fields),
         )
     return kinds
 
 
-def _card_ords(kind: _Kind, fields: list[str]) -> list[int]:
+def _getter(keys: Sequence[Any]) -> Callable[[Any], tuple]:
+    """The items at ``keys`` (indexes of a sequence, or keys of a mapping), always as a tuple."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda items: (items[key],)
+    return operator.itemgetter(*keys)
+
+
+def _card_ords(kind: _Kind, fields: Sequence[str]) -> list[int]:
     """The cards a note gets: genanki's rule (standard: each template whose required fields are
     filled; cloze: one card per cloze number)."""
     if kind.cloze_fields:
         ords = {int(n) - 1 for i in kind.cloze_fields for n in _CLOZE_NUMBER.findall(fields[i]) if int(n) > 0}
         return sorted(ords) or [0]
-    return [o for o, how, required in kind.requirements
-            if (any if how == "any" else all)(fields[i] for i in required)]
+    return [o for o, test, required in kind.requirements if test(required(fields))]
 
 
 # A note row: id, guid, mid, mod, tags, flds, sfld (usn -1, csum, flags 0, no data, as genanki
@@ -166,7 +177,7 @@ class PackageBuilder:
         next_id = self._next_id
         for spec, guid in zip(notes, guids):
             kind = self._check(spec)
-            fields = [spec.fields[f] for f in kind.fields]
+            fields = kind.values(spec.fields)
             mtime = _PENDING if spec.uid in pending else spec.mtime
             nid = next_id
             next_id += 1

@@ -43,15 +43,20 @@ def question_notes(curriculum: Curriculum, path: str, text: TextRenderer) -> lis
     for topic in curriculum.topics:
         base_tags = topic_tags(curriculum, topic, path)
         deck = deck_name(topic.subdeck)
+        title = html.escape(topic.title)
+        tags: dict[tuple[str, str], tuple[str, ...]] = {}
         for question in topic.questions:
-            notes.append(question_note(topic, question, deck, base_tags, text))
+            notes.append(question_note(topic, question, deck, base_tags, text, title, tags))
     return notes
 
 
-def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ...], text: TextRenderer) -> NoteSpec:
+def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ...], text: TextRenderer,
+                  title: str, shared_tags: dict[tuple[str, str], tuple[str, ...]]) -> NoteSpec:
+    """The note of question ``q`` of ``topic``; ``title`` is the topic's title as HTML, ``shared_tags``
+    the tags of the topic's questions without tags of their own, by level and kind, as made so far."""
     common = {
         "Id": html.escape(q.id),
-        "Topic": html.escape(topic.title),
+        "Topic": title,
         "Explanation": text.block(q.explanation),
         "Source": text.inline(q.source),
         "Extra": "",
@@ -78,7 +83,11 @@ def question_note(topic: Topic, q: Question, deck: str, base_tags: tuple[str, ..
             "Answer": text.block(q.answer),
             "KeyPoints": key_points_html(q, text.inline),
         }
-    tags = ordered(base_tags + (_LEVEL_TAGS[q.level], _CARD_TAGS[kind]) + q.tags)
+    if q.tags:
+        tags = ordered(base_tags + (_LEVEL_TAGS[q.level], _CARD_TAGS[kind]) + q.tags)
+    else:  # the same tuple for all of them: made once, and sent between processes once
+        tags = shared_tags.get((q.level, kind)) or shared_tags.setdefault(
+            (q.level, kind), ordered(base_tags + (_LEVEL_TAGS[q.level], _CARD_TAGS[kind])))
     return NoteSpec(notetype=kind, uid=q.id, deck=deck, fields=fields, tags=tags, mtime=topic.mtime)
 
 
