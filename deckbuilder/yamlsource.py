@@ -9,7 +9,9 @@
 - Syntax errors name the line a person must look at: where an unclosed quote starts, where a
   tab stands, where a control character is.
 
-This module owns PyYAML.
+Most card sources are read by :mod:`deckbuilder.yamlplain` into the same tree, without
+libyaml's events (four times the cost of parsing); whatever it leaves — other YAML, errors —
+is parsed here. This module owns PyYAML.
 """
 
 from __future__ import annotations
@@ -20,21 +22,7 @@ from typing import Any, Callable
 
 import yaml
 
-
-class LineMap(dict):
-    """A mapping from YAML that knows its own line and the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-    duplicate_keys: list[tuple[str, int]]
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class LineList(list):
-    line: int = 0
-    item_lines: list[int]
+from deckbuilder.yamlplain import NOT_PLAIN, LineList, LineMap, read_plain
 
 
 # libyaml's parser when PyYAML has it (events in C); the documents are built from its events
@@ -139,6 +127,9 @@ def load_yaml(path: Path) -> Any:
 
 
 def parse_yaml(text: str) -> Any:
+    data = read_plain(text)  # most sources: without libyaml's events (see deckbuilder.yamlplain)
+    if data is not NOT_PLAIN:
+        return data
     try:
         data = _build(text)
     except yaml.MarkedYAMLError as exc:
