@@ -28,9 +28,10 @@ Stamps = dict[str, tuple[str, int]]  # uid -> (content digest, mtime)
 def content_digest(note: NoteSpec) -> str:
     """A digest of everything Anki stores for the note (type, deck, fields, tags, media)."""
     fields = note.fields
-    parts = [note.notetype, note.deck, *[name + "\x1e" + fields[name] for name in sorted(fields)],
-             "\x1d".join(sorted(note.tags)), "\x1d".join(sorted(m.name for m in note.media))]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    media = note.media
+    text = "\x1f".join((note.notetype, note.deck, "\x1f".join([f"{name}\x1e{fields[name]}" for name in sorted(fields)]),
+                        "\x1d".join(sorted(note.tags)), "\x1d".join(sorted([m.name for m in media])) if media else ""))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 class Stamper:
@@ -58,6 +59,9 @@ class Stamper:
             digests = [content_digest(note) for note in notes]
         elif len(digests) != len(notes):
             raise ValueError(f"{len(digests)} digests for {len(notes)} notes")
+        if not self.previous and self.pinned is None:  # no previous build: every note keeps its own time
+            self.stamps.update({note.uid: (digest, note.mtime) for note, digest in zip(notes, digests)})
+            return list(notes), set()
         out: list[NoteSpec] = []
         pending: set[str] = set()
         for note, digest in zip(notes, digests):
