@@ -64,26 +64,26 @@ class Stamper:
             return list(notes), set()
         out: list[NoteSpec] = []
         pending: set[str] = set()
+        previous, stamps, pinned = self.previous, self.stamps, self.pinned
         for note, digest in zip(notes, digests):
-            before = self.previous.get(note.uid)
-            is_changed = before is not None and before[0] != digest
-            if is_changed:
-                self.changed.append(note.uid)
-            if self.pinned is not None:
-                mtime = self.pinned
-                if is_changed and self.pinned <= before[1]:  # type: ignore[index]
-                    self.not_newer.append(note.uid)
-            elif before is None:
-                mtime = note.mtime
-            elif not is_changed:
-                mtime = before[1]
+            uid = note.uid
+            before = previous.get(uid)
+            if before is None:  # new: its source's time
+                mtime = note.mtime if pinned is None else pinned
+            elif before[0] == digest:  # unchanged: the time it had
+                mtime = before[1] if pinned is None else pinned
             else:
-                pending.add(note.uid)
-                self._pending.append(note.uid)
-                self.stamps[note.uid] = (digest, before[1] + 1)  # at least; finish() sets it
-                out.append(note)
-                continue
-            self.stamps[note.uid] = (digest, mtime)
+                self.changed.append(uid)
+                if pinned is None:  # changed: the build time, once known
+                    pending.add(uid)
+                    self._pending.append(uid)
+                    stamps[uid] = (digest, before[1] + 1)  # at least; finish() sets it
+                    out.append(note)
+                    continue
+                mtime = pinned
+                if pinned <= before[1]:
+                    self.not_newer.append(uid)
+            stamps[uid] = (digest, mtime)
             out.append(note if mtime == note.mtime else replace(note, mtime=mtime))
         return out, pending
 
