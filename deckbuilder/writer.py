@@ -1,7 +1,8 @@
 """Write notes to an ``.apkg`` with genanki: stable ids, reproducible bytes, atomic output.
 
 This module owns genanki. Identity: a note's GUID comes from its stable ``uid`` only; model
-ids are frozen constants; deck ids derive from the deck name. Time: each note carries its own
+ids are frozen constants; deck ids derive from the deck name; note and card ids count up from a
+time the caller gives (the build: its newest source). Time: each note carries its own
 modification time (``NoteSpec.mtime``), the package a build time given by the caller. The zip
 entries carry a fixed date, so unchanged sources give byte-identical packages.
 """
@@ -30,9 +31,7 @@ from deckbuilder.notetypes import REGISTRY, NoteTypeSpec
 from deckbuilder.zipout import Entry, write_zip
 
 STORED_SUFFIXES = {".png", ".webp", ".jpg", ".jpeg", ".gif"}
-
-
-_BASE91 = "".join(BASE91_TABLE)
+_BASE91 = "".join(BASE91_TABLE)  # the digits of Anki's GUIDs
 
 
 def note_guid(uid: str) -> str:
