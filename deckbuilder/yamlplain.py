@@ -1,15 +1,16 @@
 """A fast reader for the plain YAML most card sources are written in; anything else is left to libyaml.
 
-libyaml itself reads a 20,000-question bank in about 0.05 s, but handing its events to Python
+libyaml itself parses a 20,000-question bank in about 0.05 s, but handing its events to Python
 costs four times that (three objects per event). Topic files use a small, regular part of YAML:
-block mappings and lists, one-line scalars (plain, '…', "…" without escapes), flow lists of
-plain words, and ``|``/``>`` block scalars. :func:`read_plain` reads exactly that part, line by line,
-into the same LineMap / LineList / str tree, with the same lines, as libyaml's events give
-(:mod:`deckbuilder.yamlsource`). At the first thing outside it — a tab, an escape, a flow
-mapping, an anchor, a scalar over several lines, an indentless list, a syntax error — it gives
-up and returns :data:`NOT_PLAIN`, and the caller parses the text with libyaml, which also
-words every error. It never accepts a text that libyaml would read differently or refuse:
-``tests/test_yaml_input.py`` holds the two equal on every source and on thousands of mutants.
+block mappings and lists, one-line scalars (plain, '…', "…" with no escape but \\" \\\\ \\/),
+flow lists of plain words, and ``|``/``>`` block scalars. :func:`read_plain` reads exactly that
+part, line by line, into the same LineMap / LineList / str tree, with the same lines, as
+libyaml's events give (:mod:`deckbuilder.yamlsource`): 0.30 s instead of 0.42 s on that bank.
+At the first thing outside it — a tab, another escape, a flow mapping, an anchor, a scalar over
+several lines, an indentless list, a syntax error — it gives up and returns :data:`NOT_PLAIN`,
+and the caller parses the text with libyaml, which also words every error. It never accepts a
+text that libyaml would read differently or refuse: ``tests/test_yaml_plain.py`` holds the two
+equal on every source and on thousands of mutants.
 """
 
 from __future__ import annotations
