@@ -4,7 +4,9 @@ Both write the same notes to an .apkg in the same run; the figure that matters i
 (goal: build-deck <= 1.5x genanki alone), taken run by run (a build over the genanki run beside
 it) and the median of those given. Two build-deck figures: cold (a fresh --out: no stamps
 of an earlier build) and rebuild (after an edit to one file, with the previous build's stamps).
-Nothing is cached between builds: both parse and assemble every file.
+Nothing is cached between builds: both parse and assemble every file. The cold build's CPU
+seconds are printed too (this process and the worker processes): less noisy than wall time for
+comparing two versions of the code.
 Run: .venv/bin/python benchmarks/build.py [--questions N] [--repeat N]
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -90,15 +93,18 @@ def main() -> None:
         settings = BuildSettings(cards_dir=root / "cards", media_dir=root / "media", out_dir=root / "out",
                                  diagrams=False)
         cold, warm, theirs = [], [], []
+        cold_cpu: list[tuple[float, float]] = []  # (this process, worker processes)
         notes = None
         edited = root / "cards" / "topics" / "bench-0000.yaml"
         for run in range(args.repeat):
             # Each run times genanki alone between the two builds it is compared with: the
             # machine's speed drifts (other tenants), and a ratio of neighbours cancels the drift.
             shutil.rmtree(root / "out", ignore_errors=True)
+            before = _cpu()
             start = time.perf_counter()
             notes = build(settings).notes
             cold.append(time.perf_counter() - start)
+            cold_cpu.append(tuple(b - a for a, b in zip(before, _cpu())))
             start = time.perf_counter()
             genanki_alone(notes, root / "genanki.apkg", 1_700_000_000)
             theirs.append(time.perf_counter() - start)
@@ -114,6 +120,15 @@ def main() -> None:
         print(f"build-deck cold (fresh --out):                   {a:.2f} s   ratio {cold_ratio:.2f}x (goal <= 1.5x)")
         print(f"build-deck rebuild (one file edited):            {w:.2f} s   ratio {warm_ratio:.2f}x (goal <= 1.5x)")
         print("(each ratio: the median over the runs of the build's time over genanki's in the same run)")
+        main_cpu, worker_cpu = (statistics.median(c[i] for c in cold_cpu) for i in (0, 1))
+        print(f"build-deck cold CPU: {main_cpu + worker_cpu:.2f} CPU-s ({main_cpu:.2f} in this process, "
+              f"{worker_cpu:.2f} in the workers; medians)")
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds used so far by this process and by its ended child processes (the workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 if __name__ == "__main__":
     main()
