@@ -143,13 +143,12 @@ class PackageBuilder:
     Notes can be added while the rest of the build is still running (the build adds each topic
     as its worker returns it). Note and card ids count up from ``id_time`` (seconds; as genanki
     numbers them, from ``id_time * 1000``), so the same notes and ``id_time`` give the same bytes;
-    Anki moves an incoming id that its collection already holds. Without ``id_time`` the ids are
-    provisional until :meth:`write` shifts them to the package's time (a pass over every row).
-    A note added as *pending* takes its modification time at :meth:`write` (the build stamps
-    changed notes with the build time, known only then).
+    Anki moves an incoming id that its collection already holds. A note added as *pending* takes
+    its modification time at :meth:`write` (the build stamps changed notes with the build time,
+    known only then).
     """
 
-    def __init__(self, id_time: int | None = None) -> None:
+    def __init__(self, id_time: int) -> None:
         self._kinds = _kinds()
         self._conn = sqlite3.connect(":memory:")
         self._cursor = self._conn.cursor()
@@ -159,8 +158,7 @@ class PackageBuilder:
         self._decks: dict[str, genanki.Deck] = {}
         self._deck_ids: dict[tuple[str, int], int] = {}  # (deck, model id) -> deck id, once the deck holds the type
         self._media: dict[str, str] = {}
-        self._id_time = id_time
-        self._next_id = 1 if id_time is None else id_time * 1000
+        self._next_id = id_time * 1000
 
     def add(self, notes: Sequence[NoteSpec], guids: Sequence[str] | None = None,
             pending: Collection[str] = ()) -> None:
@@ -224,10 +222,6 @@ class PackageBuilder:
             if pending_time is not None:
                 cursor.execute("UPDATE notes SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
                 cursor.execute("UPDATE cards SET mod = ? WHERE mod = ?", (pending_time, _PENDING))
-            if self._id_time is None:
-                base = build_time * 1000 - 1  # ids from the package time on, as genanki numbers them
-                cursor.execute("UPDATE notes SET id = id + ?", (base,))
-                cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (base, base))
             _write_decks(cursor, [self._decks[name] for name in sorted(self._decks)], build_time)
             cursor.executescript(_INDEXES)
             self._conn.commit()
