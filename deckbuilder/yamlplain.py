@@ -26,6 +26,13 @@ class LineMap(dict):
     key_lines: dict[str, int]
     duplicate_keys: list[tuple[str, int]]
 
+    @classmethod
+    def at(cls, line: int) -> LineMap:
+        """An empty mapping that starts at ``line``."""
+        node = cls()
+        node.line, node.key_lines, node.duplicate_keys = line, {}, []
+        return node
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
@@ -33,6 +40,13 @@ class LineMap(dict):
 class LineList(list):
     line: int = 0
     item_lines: list[int]
+
+    @classmethod
+    def at(cls, line: int) -> LineList:
+        """An empty list that starts at ``line``."""
+        node = cls()
+        node.line, node.item_lines = line, []
+        return node
 
 
 NOT_PLAIN: Any = object()  # "not in the plain part: ask libyaml"
@@ -73,12 +87,6 @@ def read_plain(text: str) -> Any:
 _NO_LIMIT = 1 << 62
 
 
-def _mapping(line: int) -> LineMap:
-    node = LineMap()
-    node.line, node.key_lines, node.duplicate_keys = line, {}, []
-    return node
-
-
 def _document(lines: list[str]) -> Any:
     """The document, read line by line (one loop: this is the build's hottest code)."""
     count = len(lines)
@@ -109,10 +117,9 @@ def _document(lines: list[str]) -> Any:
         if pending is not None:
             if indent > pending_indent:  # the value is a block below the key
                 if content[0] == "-" and content[1:2] in ("", " "):
-                    node: Any = LineList()
-                    node.line, node.item_lines = number, []
+                    node: Any = LineList.at(number)
                 else:
-                    node = _mapping(number)
+                    node = LineMap.at(number)
                 pending[pending_key] = node
                 stack.append((indent, node))
                 top, top_indent = node, indent
@@ -125,7 +132,7 @@ def _document(lines: list[str]) -> Any:
         if top is None:
             if root is not None or indent:
                 raise _NotPlain
-            top = root = _mapping(number)
+            top = root = LineMap.at(number)
             top_indent = 0
             stack.append((0, root))
         elif top_indent != indent:
@@ -143,7 +150,7 @@ def _document(lines: list[str]) -> Any:
                 top.append(value)
                 limit = indent
                 continue
-            mapping = _mapping(number)
+            mapping = LineMap.at(number)
             top.append(mapping)
             column = len(line) - len(rest)
             stack.append((column, mapping))
@@ -208,8 +215,7 @@ def _value(rest: str, number: int, lines: list[str], at: int, indent: int) -> tu
         inner = rest[1:end]
         if _FLOW_SPECIAL.search(inner):
             raise _NotPlain
-        value = LineList()
-        value.line = number
+        value = LineList.at(number)
         if inner.strip(" "):
             items = [item.strip(" ") for item in inner.split(",")]
             for item in items:

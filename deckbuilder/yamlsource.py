@@ -78,11 +78,8 @@ def _node(get_event: Callable[[], Any], event: Any) -> Any:
 
 
 def _mapping(get_event: Callable[[], Any], line: int) -> LineMap:
-    node = LineMap()
-    node.line = line
-    key_lines: dict[str, int] = {}
-    node.key_lines = key_lines
-    node.duplicate_keys = []
+    node = LineMap.at(line)
+    key_lines = node.key_lines
     while True:
         event = get_event()
         kind = type(event)
@@ -100,10 +97,8 @@ def _mapping(get_event: Callable[[], Any], line: int) -> LineMap:
 
 
 def _sequence(get_event: Callable[[], Any], line: int) -> LineList:
-    node = LineList()
-    node.line = line
-    item_lines: list[int] = []
-    node.item_lines = item_lines
+    node = LineList.at(line)
+    item_lines = node.item_lines
     while True:
         event = get_event()
         kind = type(event)
