@@ -67,7 +67,6 @@ _BLOCK_HEADER = re.compile(r"([|>])([+-]?) *(?:#.*)?$")
 # A plain scalar may not start with an indicator (libyaml reads some of these as plain when a
 # non-space follows; this reader leaves all of them to it).
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_SPECIAL = _INDICATORS  # a value starting with one of these is read by _value (quoted, flow, block) or refused
 _FLOW_SPECIAL = re.compile(r"[\[\]{}#'\":]")
 _DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\/])*)"')  # on one line, with no escape but \" \\ \/
 _ESCAPE = re.compile(r"\\(.)")
@@ -171,14 +170,10 @@ def _document(lines: list[str]) -> Any:
             mapping[key] = ""  # unless a block follows
             pending, pending_key, pending_indent = mapping, key, column
             continue
-        if rest[0] in _SPECIAL:
+        if rest[0] in _INDICATORS:  # quoted, a flow list, a block scalar (or refused)
             mapping[key], at = _value(rest, number, lines, at, column)
-        else:  # a plain scalar, the usual value: inline
-            cut = rest.find(" #")
-            value = (rest if cut < 0 else rest[:cut]).rstrip(" ")
-            if ": " in value or value[-1] == ":":
-                raise _NotPlain
-            mapping[key] = value
+        else:  # a plain scalar, the usual value
+            mapping[key] = _plain(rest)
         limit = column
     return root
 
@@ -227,14 +222,20 @@ def _value(rest: str, number: int, lines: list[str], at: int, indent: int) -> tu
     else:
         if first in _INDICATORS:
             raise _NotPlain
-        cut = rest.find(" #")
-        value = (rest if cut < 0 else rest[:cut]).rstrip(" ")
-        if ": " in value or value[-1] == ":":
-            raise _NotPlain
+        value = _plain(rest)
         tail = ""
     if tail and not (tail.lstrip(" ")[:1] in ("", "#") and (tail[0] == " " or not tail.strip(" "))):
         raise _NotPlain
     return value, at
+
+
+def _plain(rest: str) -> str:
+    """The plain scalar written as ``rest`` (it starts with no indicator), its comment cut off."""
+    cut = rest.find(" #")
+    value = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+    if ": " in value or value[-1] == ":":
+        raise _NotPlain  # YAML reads a mapping there, or refuses it
+    return value
 
 
 def _block(header: str, lines: list[str], at: int, parent: int) -> tuple[str, int]:
